@@ -1,0 +1,164 @@
+"""Drift: what Azure has that the state does not say, attribute by attribute."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from provisioner.mapping import TypeSpec, by_tf_type
+from provisioner.mapping.spec import Attr, Each, MapOf
+from provisioner.model import (
+    Coverage,
+    Finding,
+    FindingKind,
+    Resource,
+    Sensitive,
+    Severity,
+    redact_value,
+)
+
+
+@dataclass(frozen=True)
+class DriftResult:
+    findings: tuple[Finding, ...]
+    checked: int
+    # State resources azprov has no reader for, by address.
+    not_checked: tuple[str, ...]
+    # State resources whose part of Azure could not be read, by address.
+    unknown: tuple[str, ...]
+
+
+def drift_findings(
+    state: Sequence[Resource],
+    live: Iterable[Resource],
+    coverage: Coverage,
+    ignore: Collection[str] = (),
+) -> DriftResult:
+    """Compare state with live: `changed`, `missing` and `unmanaged` findings.
+
+    `ignore` holds Terraform addresses or ARM IDs (any case) never to report.
+    """
+    ignored = {i.lower() for i in ignore}
+    live_by_key = {r.id.key: r for r in live}
+    findings: list[Finding] = []
+    not_checked: list[str] = []
+    unknown: list[str] = []
+    checked = 0
+    for res in state:
+        if res.id.key in ignored or (res.address or "").lower() in ignored:
+            continue
+        spec = by_tf_type(res.tf_type or "")
+        actual = live_by_key.get(res.id.key)
+        if actual is not None:
+            checked += 1
+            if spec is not None:
+                findings += _changed(spec, res, actual)
+        elif coverage.covers(res.id):
+            checked += 1
+            findings.append(_missing(res, spec))
+        elif spec is not None:
+            unknown.append(res.address or str(res.id))
+        else:
+            not_checked.append(res.address or str(res.id))
+    state_keys = {r.id.key for r in state}
+    for res in live_by_key.values():
+        if res.id.key in state_keys or res.id.key in ignored:
+            continue
+        spec = by_tf_type(res.tf_type or "")
+        if spec is not None and res.id.name in spec.builtin_names:
+            continue
+        findings.append(_unmanaged(res, spec))
+    return DriftResult(tuple(findings), checked, tuple(not_checked), tuple(unknown))
+
+
+def _missing(res: Resource, spec: TypeSpec | None) -> Finding:
+    return Finding(
+        kind=FindingKind.MISSING,
+        severity=spec.missing_severity if spec else Severity.HIGH,
+        resource_id=str(res.id),
+        address=res.address,
+        type=res.tf_type,
+        message=f"{res.address} is in the state but does not exist in Azure (deleted out of band)",
+    )
+
+
+def _unmanaged(res: Resource, spec: TypeSpec | None) -> Finding:
+    kind = res.tf_type or res.arm_type
+    details = ", ".join(
+        f"{name}={redact_value(res.attributes.get(name))}"
+        for name in (spec.summary if spec else ())
+    )
+    return Finding(
+        kind=FindingKind.UNMANAGED,
+        severity=spec.unmanaged_severity if spec else Severity.MEDIUM,
+        resource_id=str(res.id),
+        type=res.tf_type,
+        message=f"{kind} {res.id.name!r} exists in Azure but not in the Terraform state"
+        + (f" ({details})" if details else ""),
+    )
+
+
+def _members(name: str) -> Iterable[str]:
+    """`template.container[api].env[X].value` -> `template.container[api]`, `...env[X]`."""
+    for i, char in enumerate(name):
+        if char == "]":
+            yield name[: i + 1]
+
+
+def _changed(spec: TypeSpec, expected: Resource, actual: Resource) -> list[Finding]:
+    out = []
+    for name in sorted(expected.attributes.keys() | actual.attributes.keys()):
+        entry = spec.entry(name)
+        if entry is None or (isinstance(entry, Attr) and not entry.compare):
+            continue
+        want, got = expected.attributes.get(name), actual.attributes.get(name)
+        if want is None and isinstance(entry, Attr):
+            continue  # unset in the state: Azure's or the provider's default, not drift
+        if not all(_both_have(p, expected.attributes, actual.attributes) for p in _members(name)):
+            continue  # a member on one side only is reported once, by its list
+        if _same(want, got):
+            continue
+        secret = isinstance(want, Sensitive) or isinstance(got, Sensitive)
+        shown_want = redact_value(want) if not secret else "***"
+        shown_got = redact_value(got) if not secret else "***"
+        if isinstance(entry, Each):
+            shown_want, shown_got = list(want or ()), list(got or ())
+        out.append(
+            Finding(
+                kind=FindingKind.CHANGED,
+                severity=entry.severity,
+                resource_id=str(expected.id),
+                address=expected.address,
+                type=expected.tf_type,
+                attribute=name,
+                expected=shown_want,
+                actual=shown_got,
+                message=_changed_message(name, entry, shown_want, shown_got),
+            )
+        )
+    return out
+
+
+def _both_have(prefix: str, left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
+    return prefix in left and prefix in right
+
+
+def _same(want: Any, got: Any) -> bool:
+    if isinstance(want, Sensitive) and not isinstance(got, Sensitive):
+        return want == Sensitive.of(got)
+    return bool(want == got)
+
+
+def _changed_message(name: str, entry: Attr | Each | MapOf, want: Any, got: Any) -> str:
+    if isinstance(entry, Each):
+        added = sorted(set(got) - set(want))
+        removed = sorted(set(want) - set(got))
+        parts = [f"added in Azure: {', '.join(added)}"] if added else []
+        parts += [f"missing in Azure: {', '.join(removed)}"] if removed else []
+        return f"{name}: " + "; ".join(parts)
+    return f"{name} is {_show(got)} in Azure, {_show(want)} in the state"
+
+
+def _show(value: Any) -> str:
+    return "(absent)" if value is None else repr(value) if isinstance(value, str) else str(value)

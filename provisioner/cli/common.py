@@ -1,0 +1,171 @@
+"""Options, error handling and I/O shared by the commands."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from provisioner.config import Environment, Settings, load_settings
+from provisioner.errors import AzprovError
+from provisioner.live import (
+    AzureClients,
+    Connection,
+    Inventory,
+    credential_from_environment,
+    read_inventory,
+)
+from provisioner.pipeline import Scope
+from provisioner.state import StateDocument, load_state, parse_state
+from provisioner.terraform_runner import Terraform
+
+stderr = Console(stderr=True, highlight=False)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+EnvOption = Annotated[
+    str, typer.Option("--env", "-e", help="Environment to work on, as named in azprov.toml.")
+]
+StateOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--state",
+        help="Read the state from this file (terraform.tfstate or `terraform show -json` "
+        "output) instead of asking terraform.",
+        dir_okay=False,
+    ),
+]
+SubscriptionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--subscription",
+        envvar="AZURE_SUBSCRIPTION_ID",
+        help="Subscription ID; by default the one the state's resource IDs name.",
+    ),
+]
+ArmEndpointOption = Annotated[
+    str,
+    typer.Option(
+        "--arm-endpoint",
+        envvar="AZPROV_ARM_ENDPOINT",
+        help="Azure Resource Manager endpoint (sovereign clouds, local fakes).",
+    ),
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="Settings file (default: ./azprov.toml if present)."),
+]
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+]
+OutputOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
+]
+
+
+def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn an `AzprovError` into one line on stderr and exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except AzprovError as exc:
+            stderr.print(f"azprov: error: {exc}", markup=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            stderr.print("azprov: interrupted", markup=False)
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def settings_and_env(config: Path | None, env_name: str) -> tuple[Settings, Environment]:
+    settings = load_settings(config)
+    return settings, settings.environment(env_name)
+
+
+def state_reader(
+    settings: Settings, env: Environment, path: Path | None
+) -> Callable[[], StateDocument]:
+    """From `--state PATH`, or from terraform in the environment's backend."""
+    if path is not None:
+        return lambda: load_state(path)
+
+    def from_terraform() -> StateDocument:
+        terraform = Terraform(settings.terraform_dir)
+        terraform.init(env.state_key)
+        return parse_state(terraform.show_state_json(), source=f"terraform show ({env.state_key})")
+
+    return from_terraform
+
+
+class _TerminalProgress:
+    """Progress on stderr while lists run; only used when stderr is a terminal."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._task = progress.add_task("reading Azure", total=0)
+
+    def add(self, count: int) -> None:
+        total = self._progress.tasks[0].total or 0
+        self._progress.update(self._task, total=total + count)
+
+    def done(self, label: str) -> None:
+        self._progress.update(self._task, advance=1, description=f"read {label}")
+
+
+@contextmanager
+def progress_for(quiet: bool) -> Iterator[_TerminalProgress | None]:
+    if quiet or not stderr.is_terminal or os.environ.get("CI"):
+        yield None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=stderr, transient=True) as progress:
+        yield _TerminalProgress(progress)
+
+
+def azure_reader(arm_endpoint: str, quiet: bool) -> Callable[[Scope], Inventory]:
+    """Read the scope from Azure through the SDK."""
+
+    def read(scope: Scope) -> Inventory:
+        connection = Connection(
+            subscription_id=scope.subscription_id,
+            credential=credential_from_environment(),
+            arm_endpoint=arm_endpoint,
+        )
+        with progress_for(quiet) as progress:
+            return read_inventory(
+                AzureClients(connection), scope.resource_groups, scope.known_servers, progress
+            )
+
+    return read
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Write a report to `output`, or to stdout."""
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise AzprovError(f"cannot write {output}: {exc.strerror or exc}") from None
+    stderr.print(f"wrote {output}", markup=False)

@@ -1,0 +1,90 @@
+"""`azprov verify`: drift between an environment's Terraform state and live Azure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from provisioner import pipeline
+from provisioner.cli.common import (
+    ArmEndpointOption,
+    ConfigOption,
+    EnvOption,
+    FormatOption,
+    OutputFormat,
+    OutputOption,
+    StateOption,
+    SubscriptionOption,
+    azure_reader,
+    emit,
+    reports_errors,
+    settings_and_env,
+    state_reader,
+)
+from provisioner.live import DEFAULT_ARM_ENDPOINT, Inventory, load_snapshot
+from provisioner.reporters import FORMATS, table
+
+LiveOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--live",
+        help="Replay a snapshot written by `azprov snapshot` instead of reading Azure.",
+        dir_okay=False,
+    ),
+]
+
+
+def snapshot_reader(path: Path, environment: str, _: pipeline.Scope) -> Inventory:
+    return load_snapshot(path, environment)
+
+
+@reports_errors
+def verify(
+    env: EnvOption,
+    state: StateOption = None,
+    live: LiveOption = None,
+    subscription: SubscriptionOption = None,
+    arm_endpoint: ArmEndpointOption = DEFAULT_ARM_ENDPOINT,
+    output_format: FormatOption = OutputFormat.table,
+    output: OutputOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Report drift between the environment's Terraform state and live Azure.
+
+    Finds changed attributes, resources deleted out of band (missing) and resources
+    created by hand (unmanaged). Needs only the Reader role; never writes.
+
+    Exit codes: 0 clean, 2 findings, 1 error or incomplete read.
+
+    Examples:
+
+      azprov verify --env prod
+
+      azprov verify --env prod --state prod.tfstate --format json -o drift.json
+
+      azprov verify --env prod --state examples/prod.tfstate.json --live examples/prod.live.json
+    """
+    settings, environment = settings_and_env(config, env)
+    quiet = output_format is not OutputFormat.table or output is not None
+    read_live: Callable[[pipeline.Scope], Inventory]
+    if live is not None:
+        read_live, source = partial(snapshot_reader, live, environment.name), str(live)
+    else:
+        read_live, source = azure_reader(arm_endpoint, quiet), "azure"
+    analysis = pipeline.verify(
+        environment,
+        state_reader(settings, environment, state),
+        read_live,
+        subscription_override=subscription,
+        live_source=source,
+    )
+    if output_format is OutputFormat.table and output is None:
+        text = table.render(analysis, color=typer.get_text_stream("stdout").isatty())
+    else:
+        text = FORMATS[output_format.value](analysis)
+    emit(text, output)
+    raise typer.Exit(analysis.exit_code)

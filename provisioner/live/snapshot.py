@@ -1,0 +1,70 @@
+"""Save the live side once and replay it offline (`azprov snapshot`, `verify --live`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from provisioner.errors import SnapshotError
+from provisioner.live.inventory import Inventory
+from provisioner.model import Coverage, Unread
+
+FORMAT = "azprov-snapshot/1"
+
+
+def snapshot_to_json(inventory: Inventory, environment: str) -> str:
+    """The snapshot document: ARM bodies as Azure returned them (secrets redacted)."""
+    doc = {
+        "format": FORMAT,
+        "environment": environment,
+        "subscription_id": inventory.subscription_id,
+        "taken_at": inventory.taken_at,
+        "resource_groups": list(inventory.resource_groups),
+        "coverage": {
+            "listed": sorted([parent, what] for parent, what in inventory.coverage.listed),
+            "fetched": sorted(inventory.coverage.fetched),
+        },
+        "unread": [vars(u) for u in inventory.unread],
+        "resources": sorted(inventory.bodies, key=lambda b: str(b.get("id", "")).lower()),
+    }
+    return json.dumps(doc, indent=2, sort_keys=False) + "\n"
+
+
+def load_snapshot(path: Path, environment: str) -> Inventory:
+    """Read a snapshot written by `azprov snapshot`, checking it is for `environment`."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SnapshotError(f"snapshot file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SnapshotError(f"cannot read snapshot {path}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise SnapshotError(f"{path} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise SnapshotError(f"{path} is not an azprov snapshot (expected format {FORMAT})")
+    if doc.get("environment") != environment:
+        raise SnapshotError(
+            f"{path} is a snapshot of environment {doc.get('environment')!r}, not {environment!r}"
+        )
+    try:
+        coverage = doc["coverage"]
+        return Inventory(
+            subscription_id=str(doc["subscription_id"]),
+            taken_at=str(doc["taken_at"]),
+            resource_groups=tuple(doc.get("resource_groups") or ()),
+            bodies=tuple(_bodies(doc["resources"])),
+            coverage=Coverage(
+                frozenset((str(p).lower(), str(w).lower()) for p, w in coverage["listed"]),
+                frozenset(str(f).lower() for f in coverage["fetched"]),
+            ),
+            unread=tuple(Unread(**u) for u in doc.get("unread") or ()),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SnapshotError(f"{path} is not a complete azprov snapshot: {exc!r}") from None
+
+
+def _bodies(items: Any) -> list[dict[str, Any]]:
+    if not isinstance(items, list) or not all(isinstance(i, dict) and "id" in i for i in items):
+        raise ValueError("'resources' must be a list of ARM objects with an 'id'")
+    return items

@@ -1,0 +1,64 @@
+"""Small converters from ARM's spelling of a value to azurerm's (facts: azurerm-mapping.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from provisioner.mapping.spec import Lookups
+
+_PG_TIER_PREFIX = {"burstable": "B", "generalpurpose": "GP", "memoryoptimized": "MO"}
+
+
+def location(value: Any) -> Any:
+    """`West Europe` and `westeurope` are the same region."""
+    return value.replace(" ", "").lower() if isinstance(value, str) else value
+
+
+def caseless(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def caseless_ids(value: Any) -> Any:
+    """A set of resource IDs, compared without regard to case or order."""
+    return tuple(sorted(str(v).lower() for v in value or ()))
+
+
+def number(value: Any) -> Any:
+    return float(value) if isinstance(value, int | float | str) and str(value) else value
+
+
+def no_spaces(value: Any) -> Any:
+    """`SystemAssigned, UserAssigned` (azurerm) vs `SystemAssigned,UserAssigned` (ARM)."""
+    return value.replace(" ", "").lower() if isinstance(value, str) else value
+
+
+def enabled(value: Any, _: Lookups) -> Any:
+    """ARM's `"Enabled"`/`"Disabled"` strings as azurerm's booleans."""
+    return str(value).lower() == "enabled"
+
+
+def gb_to_mb(value: Any, _: Lookups) -> Any:
+    return int(value) * 1024
+
+
+def pg_sku_name(value: Any, _: Lookups) -> Any:
+    """`{name: Standard_B1ms, tier: Burstable}` -> `B_Standard_B1ms`."""
+    if not isinstance(value, Mapping):
+        return value
+    prefix = _PG_TIER_PREFIX.get(str(value.get("tier", "")).lower())
+    return f"{prefix}_{value.get('name')}" if prefix else value.get("name")
+
+
+def keys(value: Any, _: Lookups) -> Any:
+    return list(value) if isinstance(value, Mapping) else value
+
+
+def workspace_from_customer_id(value: Any, lookups: Lookups) -> Any:
+    """A managed environment names its workspace by customerId; azurerm by resource ID."""
+    return lookups.workspace_id(str(value)) or f"(workspace with customerId {value})"
+
+
+def strip_app_prefix(value: Any, _: Lookups) -> Any:
+    """A revision name `app--suffix` read back as azurerm's `revision_suffix`."""
+    return str(value).split("--", 1)[-1]

@@ -1,0 +1,47 @@
+"""Both sides into one model: Terraform records and ARM bodies -> `Resource`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from provisioner.mapping import canonical_id, tf_type_for_arm
+from provisioner.mapping.catalog import by_arm_type, by_tf_type
+from provisioner.mapping.spec import Lookups, Side, flatten
+from provisioner.model import Resource, StateResource
+
+
+def from_state(record: StateResource) -> Resource | None:
+    """Normalize one state instance; None when it has no ARM ID (not an Azure resource)."""
+    if record.id is None:
+        return None
+    try:
+        rid = canonical_id(record.id)
+    except ValueError:
+        return None
+    spec = by_tf_type(record.tf_type)
+    side = Side(is_state=True, sensitive=record.sensitive_paths)
+    attributes = flatten(spec.attributes, record.attributes, side) if spec else {}
+    return Resource(rid, rid.arm_type, record.tf_type, attributes, record.address)
+
+
+def lookups_for(bodies: Iterable[Mapping[str, Any]]) -> Lookups:
+    """Facts that span resources: Log Analytics customerId -> workspace ID."""
+    workspaces = {
+        str(body["properties"]["customerId"]): str(canonical_id(str(body["id"])))
+        for body in bodies
+        if str(body.get("type", "")).lower() == "microsoft.operationalinsights/workspaces"
+        and (body.get("properties") or {}).get("customerId")
+    }
+    return Lookups(workspaces)
+
+
+def from_arm(body: Mapping[str, Any], lookups: Lookups) -> Resource:
+    """Normalize one ARM body (as Azure returned it, secrets already redacted)."""
+    rid = canonical_id(str(body["id"]))
+    spec = by_arm_type(rid.arm_type)
+    attributes = (
+        flatten(spec.attributes, body, Side(is_state=False, lookups=lookups)) if spec else {}
+    )
+    tf_type = spec.tf_type if spec else tf_type_for_arm(rid.arm_type)
+    return Resource(rid, rid.arm_type, tf_type, attributes)

@@ -1,0 +1,74 @@
+"""Findings and the analysis that carries them to the reporters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class FindingKind(StrEnum):
+    CHANGED = "changed"
+    MISSING = "missing"
+    UNMANAGED = "unmanaged"
+    ISOLATION = "isolation"
+    POLICY = "policy"
+
+
+class Severity(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        return ["high", "medium", "low"].index(self.value)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a reviewer should look at. Values are redacted before they get here."""
+
+    kind: FindingKind
+    severity: Severity
+    resource_id: str
+    message: str
+    address: str | None = None
+    type: str | None = None
+    attribute: str | None = None
+    expected: Any = None
+    actual: Any = None
+
+    @property
+    def sort_key(self) -> tuple[int, str, str, str]:
+        return (self.severity.rank, self.kind.value, self.resource_id.lower(), self.attribute or "")
+
+
+@dataclass(frozen=True)
+class Unread:
+    """A part of the environment azprov could not read, so it cannot vouch for it."""
+
+    scope: str
+    what: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything one `verify` run learned about an environment."""
+
+    environment: str
+    subscription_id: str
+    resources_checked: int
+    findings: tuple[Finding, ...] = ()
+    unread: tuple[Unread, ...] = ()
+    not_checked: tuple[str, ...] = field(default=())
+    live_source: str = "azure"
+    live_taken_at: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """0 clean, 2 findings, 1 when part of the environment could not be read."""
+        if self.unread:
+            return 1
+        return 2 if self.findings else 0

@@ -1,0 +1,60 @@
+"""Wording and value formatting shared by the human-readable formats."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from provisioner.model import Analysis, Finding, FindingKind, redact_value
+
+
+def shown(value: Any) -> str:
+    """A finding's value as one short, redacted string ("" for none)."""
+    if value is None:
+        return ""
+    value = redact_value(value)
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def state_and_azure(finding: Finding) -> tuple[str, str]:
+    """The two value columns; presence words for whole resources."""
+    if finding.kind is FindingKind.MISSING:
+        return "present", "absent"
+    if finding.kind is FindingKind.UNMANAGED:
+        return "absent", "present"
+    return shown(finding.expected), shown(finding.actual)
+
+
+def resource_label(finding: Finding) -> str:
+    return (
+        finding.address or f"{finding.type or 'resource'} {finding.resource_id.rsplit('/', 1)[-1]}"
+    )
+
+
+def headline(analysis: Analysis) -> str:
+    source = (
+        f"snapshot taken {analysis.live_taken_at}"
+        if analysis.live_source != "azure"
+        else f"Azure, read {analysis.live_taken_at}"
+    )
+    return (
+        f"azprov verify: environment {analysis.environment}, subscription "
+        f"{analysis.subscription_id}, {analysis.resources_checked} resources checked "
+        f"against {source}"
+    )
+
+
+def verdict(analysis: Analysis) -> str:
+    if analysis.unread:
+        return "INCOMPLETE: parts of the environment could not be read (exit 1)"
+    if not analysis.findings:
+        return "CLEAN: Azure matches the Terraform state (exit 0)"
+    counts = Counter(f.kind.value for f in analysis.findings)
+    parts = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+    return f"DRIFT: {len(analysis.findings)} findings ({parts}) (exit 2)"
+
+
+def not_checked_line(analysis: Analysis) -> str:
+    names = ", ".join(analysis.not_checked)
+    return f"not checked (azprov has no reader for their type): {names}"

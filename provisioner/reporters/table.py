@@ -1,0 +1,53 @@
+"""The default terminal view: a Rich table, grouped by severity."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from provisioner.model import Analysis
+from provisioner.reporters.common import (
+    headline,
+    resource_label,
+    state_and_azure,
+    verdict,
+)
+
+SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
+
+
+def render(analysis: Analysis, color: bool = False, width: int = 120) -> str:
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=color, no_color=not color, width=width)
+    console.print(Text(headline(analysis)))
+    if analysis.findings:
+        table = Table(show_lines=False, header_style="bold")
+        table.add_column("severity")
+        table.add_column("kind")
+        table.add_column("resource", min_width=24, overflow="fold")
+        table.add_column("attribute", min_width=20, overflow="fold")
+        table.add_column("state", overflow="fold")
+        table.add_column("Azure", overflow="fold")
+        for f in analysis.findings:
+            sev = f.severity.value
+            cells = (
+                f.kind.value,
+                resource_label(f),
+                f.attribute or "",
+                *state_and_azure(f),
+            )
+            table.add_row(Text(sev, style=SEVERITY_STYLE[sev]), *map(Text, cells))
+        console.print(table)
+    for u in analysis.unread:
+        console.print(
+            f"[red]could not read[/] {u.what} under {u.scope}: {u.reason}", highlight=False
+        )
+    if analysis.not_checked:
+        console.print(
+            Text(f"not checked (no reader for their type): {', '.join(analysis.not_checked)}")
+        )
+    console.print(Text(verdict(analysis), style="bold"))
+    return out.getvalue()

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import responses
+
+from tests.arm_fake import ArmFake
+from tests.factories import Environment, example_prod
+
+FIXTURES = Path(__file__).parent / "fixtures"
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+@pytest.fixture(autouse=True)
+def _no_real_azure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Every test runs with a fake token and away from the repository's azprov.toml."""
+    monkeypatch.setenv("AZPROV_ACCESS_TOKEN", "test-token-not-real")
+    for name in ("AZURE_SUBSCRIPTION_ID", "AZPROV_ARM_ENDPOINT", "CI"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def prod() -> Environment:
+    return Environment(name="prod").build()
+
+
+@pytest.fixture
+def example() -> Environment:
+    return example_prod()
+
+
+@pytest.fixture
+def rsps() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+def serve(rsps: responses.RequestsMock, env: Environment, **kwargs: object) -> ArmFake:
+    fake = ArmFake(env, **kwargs)  # type: ignore[arg-type]
+    fake.install(rsps)
+    return fake
+
+
+def write_state(tmp_path: Path, env: Environment, name: str = "state.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(env.state_v4()))
+    return path

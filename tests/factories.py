@@ -1,0 +1,365 @@
+"""Build one environment's Terraform state and the ARM bodies Azure would return for it.
+
+Both sides come from one description, so they agree by construction; tests, the bundled
+example and the benchmark then change the live side to create drift. Body shapes follow
+the Azure REST API specification's examples (ContainerApps_Get, Servers_Get, ...).
+No value here is a real secret.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+SUBSCRIPTION = "3f2c8a9e-1b7d-4c55-9a0e-6d2f4b8c1e70"
+TENANT = "a1b2c3d4-0000-4000-8000-00000000beef"
+FAKE_PASSWORD = "example-password-not-real"  # noqa: S105 - a visible placeholder
+FAKE_API_KEY = "example-api-key-not-real"
+ARM = "https://management.azure.com"
+
+
+def rg_id(sub: str, rg: str) -> str:
+    return f"/subscriptions/{sub}/resourceGroups/{rg}"
+
+
+@dataclass
+class Environment:
+    """Everything one environment holds, as both Terraform and Azure would show it."""
+
+    name: str = "prod"
+    app: str = "stockapp"
+    subscription: str = SUBSCRIPTION
+    location: str = "westeurope"
+    pg_sku: tuple[str, str] = ("Standard_D2ds_v5", "GeneralPurpose")
+    backup_days: int = 30
+    geo_backup: bool = True
+    min_replicas: int = 1
+    apps: tuple[str, ...] = ("backend", "frontend")
+    # ARM bodies by ID key; tests mutate them to create drift.
+    bodies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    state_resources: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def rg(self) -> str:
+        return f"rg-{self.app}-{self.name}"
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return {"environment": self.name, "app": self.app, "managed-by": "terraform"}
+
+    def provider_id(self, namespace_type: str, name: str) -> str:
+        return f"{rg_id(self.subscription, self.rg)}/providers/{namespace_type}/{name}"
+
+    # -- building ----------------------------------------------------------------------
+
+    def build(self) -> Environment:
+        sub, rg, tags, loc = self.subscription, self.rg, self.tags, self.location
+        self._add(
+            "azurerm_resource_group", "main",
+            {"id": rg_id(sub, rg), "name": rg, "location": loc, "tags": tags, "managed_by": ""},
+            {"id": rg_id(sub, rg), "name": rg, "type": "Microsoft.Resources/resourceGroups",
+             "location": loc, "tags": tags, "properties": {"provisioningState": "Succeeded"}},
+        )  # fmt: skip
+        workspace_id = self.provider_id("Microsoft.OperationalInsights/workspaces",
+                                        f"log-{self.app}-{self.name}")  # fmt: skip
+        customer_id = f"6a1e{self.name[:4]:0<4}-2f3b-4c1d-9e8f-0a1b2c3d4e5f".replace(" ", "0")
+        self._add(
+            "azurerm_log_analytics_workspace", "main",
+            {"id": workspace_id, "name": f"log-{self.app}-{self.name}", "location": loc,
+             "resource_group_name": rg, "sku": "PerGB2018", "retention_in_days": 30,
+             "daily_quota_gb": -1, "workspace_id": customer_id,
+             "primary_shared_key": FAKE_API_KEY, "tags": tags},
+            # ARM returns workspace IDs in lower case (azurerm-mapping.md 3.6)
+            {"id": workspace_id.lower(), "name": f"log-{self.app}-{self.name}",
+             "type": "Microsoft.OperationalInsights/workspaces", "location": "West Europe",
+             "tags": tags,
+             "properties": {"customerId": customer_id, "provisioningState": "Succeeded",
+                            "sku": {"name": "PerGB2018"}, "retentionInDays": 30,
+                            "workspaceCapping": {"dailyQuotaGb": -1.0},
+                            "publicNetworkAccessForIngestion": "Enabled",
+                            "publicNetworkAccessForQuery": "Enabled"}},
+            sensitive=["primary_shared_key"],
+        )  # fmt: skip
+        env_id = self.provider_id(
+            "Microsoft.App/managedEnvironments", f"cae-{self.app}-{self.name}"
+        )
+        self._add(
+            "azurerm_container_app_environment", "main",
+            {"id": env_id, "name": f"cae-{self.app}-{self.name}", "location": loc,
+             "resource_group_name": rg, "log_analytics_workspace_id": workspace_id,
+             "infrastructure_subnet_id": "", "zone_redundancy_enabled": False,
+             "default_domain": f"nicebeach-{self.name}.westeurope.azurecontainerapps.io",
+             "static_ip_address": "20.23.45.67" if self.name == "prod" else "20.23.45.89",
+             "tags": tags},
+            {"id": env_id, "name": f"cae-{self.app}-{self.name}",
+             "type": "Microsoft.App/managedEnvironments", "location": "West Europe", "tags": tags,
+             "properties": {
+                 "provisioningState": "Succeeded",
+                 "defaultDomain": f"nicebeach-{self.name}.westeurope.azurecontainerapps.io",
+                 "staticIp": "20.23.45.67" if self.name == "prod" else "20.23.45.89",
+                 "zoneRedundant": False,
+                 "appLogsConfiguration": {"destination": "log-analytics",
+                                          "logAnalyticsConfiguration": {"customerId": customer_id}},
+                 "infrastructureResourceGroup": f"ME_cae-{self.app}-{self.name}_{rg}_westeurope"}},
+        )  # fmt: skip
+        acr = f"acr{self.app}{self.name}"
+        acr_id = self.provider_id("Microsoft.ContainerRegistry/registries", acr)
+        self._add(
+            "azurerm_container_registry", "main",
+            {"id": acr_id, "name": acr, "location": loc, "resource_group_name": rg,
+             "sku": "Standard", "admin_enabled": False, "admin_username": "",
+             "admin_password": "", "login_server": f"{acr}.azurecr.io",
+             "public_network_access_enabled": True, "anonymous_pull_enabled": False,
+             "zone_redundancy_enabled": False, "tags": tags},
+            {"id": acr_id, "name": acr, "type": "Microsoft.ContainerRegistry/registries",
+             "location": loc, "tags": tags, "sku": {"name": "Standard", "tier": "Standard"},
+             "properties": {"loginServer": f"{acr}.azurecr.io", "adminUserEnabled": False,
+                            "provisioningState": "Succeeded", "publicNetworkAccess": "Enabled",
+                            "anonymousPullEnabled": False, "zoneRedundancy": "Disabled",
+                            "networkRuleSet": {"defaultAction": "Allow", "ipRules": []}}},
+            sensitive=["admin_password"],
+        )  # fmt: skip
+        identity_id = self.provider_id("Microsoft.ManagedIdentity/userAssignedIdentities",
+                                       f"id-{self.app}-{self.name}")  # fmt: skip
+        self._add(
+            "azurerm_user_assigned_identity", "apps",
+            {"id": identity_id, "name": f"id-{self.app}-{self.name}", "location": loc,
+             "resource_group_name": rg, "tags": tags},
+            {"id": identity_id, "name": f"id-{self.app}-{self.name}",
+             "type": "Microsoft.ManagedIdentity/userAssignedIdentities", "location": loc,
+             "tags": tags},
+        )  # fmt: skip
+        self.state_resources.append(_state_entry(
+            "azurerm_role_assignment", "acr_pull",
+            {"id": f"{acr_id}/providers/Microsoft.Authorization/roleAssignments/"
+                   "0f8b6c1e-3a2d-4e5f-8a9b-1c2d3e4f5a6b",
+             "scope": acr_id, "role_definition_name": "AcrPull"}, []))  # fmt: skip
+        server = f"psql-{self.app}-{self.name}"
+        server_id = self.provider_id("Microsoft.DBforPostgreSQL/flexibleServers", server)
+        fqdn = f"{server}.postgres.database.azure.com"
+        prefix = {"Burstable": "B", "GeneralPurpose": "GP", "MemoryOptimized": "MO"}[self.pg_sku[1]]
+        self._add(
+            "azurerm_postgresql_flexible_server", "main",
+            {"id": server_id, "name": server, "location": loc, "resource_group_name": rg,
+             "sku_name": f"{prefix}_{self.pg_sku[0]}", "version": "16", "storage_mb": 65536,
+             "storage_tier": "P6", "auto_grow_enabled": False,
+             "backup_retention_days": self.backup_days,
+             "geo_redundant_backup_enabled": self.geo_backup,
+             "public_network_access_enabled": True, "delegated_subnet_id": "",
+             "high_availability": [], "zone": "1", "administrator_login": "stockadmin",
+             "administrator_password": FAKE_PASSWORD, "fqdn": fqdn, "tags": tags},
+            {"id": server_id, "name": server, "type": "Microsoft.DBforPostgreSQL/flexibleServers",
+             "location": "West Europe", "tags": tags,
+             "sku": {"name": self.pg_sku[0], "tier": self.pg_sku[1]},
+             "systemData": {"createdAt": "2026-03-02T10:11:12Z"},
+             "properties": {
+                 "administratorLogin": "stockadmin", "version": "16", "minorVersion": "4",
+                 "state": "Ready", "fullyQualifiedDomainName": fqdn,
+                 "storage": {"storageSizeGB": 64, "autoGrow": "Disabled", "tier": "P6"},
+                 "authConfig": {"activeDirectoryAuth": "Disabled", "passwordAuth": "Enabled"},
+                 "backup": {"backupRetentionDays": self.backup_days,
+                            "geoRedundantBackup": "Enabled" if self.geo_backup else "Disabled",
+                            "earliestRestoreDate": "2026-10-26T00:00:00Z"},
+                 "network": {"publicNetworkAccess": "Enabled"},
+                 "highAvailability": {"mode": "Disabled", "state": "NotEnabled"},
+                 "maintenanceWindow": {"customWindow": "Disabled", "dayOfWeek": 0,
+                                       "startHour": 0, "startMinute": 0},
+                 "availabilityZone": "1", "replicationRole": "Primary"}},
+            sensitive=["administrator_password"],
+        )  # fmt: skip
+        self.add_firewall_rule("AllowAzureServices", "0.0.0.0", "0.0.0.0", managed=True)
+        db_id = f"{server_id}/databases/{self.app}"
+        self._add(
+            "azurerm_postgresql_flexible_server_database", "main",
+            {"id": db_id, "name": self.app, "server_id": server_id, "charset": "UTF8",
+             "collation": "en_US.utf8"},
+            {"id": db_id, "name": self.app,
+             "type": "Microsoft.DBforPostgreSQL/flexibleServers/databases",
+             "properties": {"charset": "UTF8", "collation": "en_US.utf8"}},
+        )  # fmt: skip
+        for builtin in ("postgres", "azure_maintenance", "azure_sys"):
+            self.bodies[f"{server_id}/databases/{builtin}".lower()] = {
+                "id": f"{server_id}/databases/{builtin}", "name": builtin,
+                "type": "Microsoft.DBforPostgreSQL/flexibleServers/databases",
+                "properties": {"charset": "UTF8", "collation": "en_US.utf8"}}  # fmt: skip
+        for app in self.apps:
+            self.add_container_app(app, env_id, acr, identity_id, fqdn)
+        return self
+
+    def add_firewall_rule(self, name: str, start: str, end: str, managed: bool) -> str:
+        server = f"psql-{self.app}-{self.name}"
+        rule_id = self.provider_id(
+            "Microsoft.DBforPostgreSQL/flexibleServers", f"{server}/firewallRules/{name}"
+        )
+        body = {"id": rule_id, "name": name,
+                "type": "Microsoft.DBforPostgreSQL/flexibleServers/firewallRules",
+                "properties": {"startIpAddress": start, "endIpAddress": end}}  # fmt: skip
+        if managed:
+            server_id = self.provider_id("Microsoft.DBforPostgreSQL/flexibleServers", server)
+            self._add(
+                "azurerm_postgresql_flexible_server_firewall_rule", name.lower().replace("-", "_"),
+                {"id": rule_id, "name": name, "server_id": server_id,
+                 "start_ip_address": start, "end_ip_address": end},
+                body,
+            )  # fmt: skip
+        else:
+            self.bodies[rule_id.lower()] = body
+        return rule_id
+
+    def add_container_app(
+        self, app: str, env_id: str, acr: str, identity_id: str, db_fqdn: str
+    ) -> None:
+        name = f"ca-{self.app}-{app}-{self.name}"
+        app_id = self.provider_id("Microsoft.App/containerApps", name)
+        port = 8000 if app == "backend" else 80
+        image = f"{acr}.azurecr.io/{self.app}-{app}:4f9c2e1"
+        app_fqdn = f"{name}.nicebeach-{self.name}.westeurope.azurecontainerapps.io"
+        if app == "backend":
+            env_state = [
+                {"name": "DATABASE_URL", "secret_name": "database-url", "value": ""},
+                {"name": "GEMINI_API_KEY", "secret_name": "gemini-api-key", "value": ""},
+                {"name": "LOG_LEVEL", "secret_name": "", "value": "info"},
+            ]
+            env_arm = [
+                {"name": "DATABASE_URL", "secretRef": "database-url"},
+                {"name": "GEMINI_API_KEY", "secretRef": "gemini-api-key"},
+                {"name": "LOG_LEVEL", "value": "info"},
+            ]
+            secrets = [
+                {"name": "database-url", "value": f"postgresql://stockadmin:{FAKE_PASSWORD}@"
+                                                  f"{db_fqdn}:5432/{self.app}?sslmode=require",
+                 "identity": "", "key_vault_secret_id": ""},
+                {"name": "gemini-api-key", "value": FAKE_API_KEY, "identity": "",
+                 "key_vault_secret_id": ""},
+            ]  # fmt: skip
+        else:
+            backend_fqdn = f"ca-{self.app}-backend-{self.name}.nicebeach-{self.name}" \
+                           ".westeurope.azurecontainerapps.io"  # fmt: skip
+            env_state = [{"name": "VITE_API_URL", "secret_name": "",
+                          "value": f"https://{backend_fqdn}"}]  # fmt: skip
+            env_arm = [{"name": "VITE_API_URL", "value": f"https://{backend_fqdn}"}]
+            secrets = []
+        outbound = ["20.23.45.100", "20.23.45.101"] if self.name == "prod" else ["20.50.1.10"]
+        self._add(
+            "azurerm_container_app", app,
+            {"id": app_id, "name": name, "location": self.location,
+             "resource_group_name": self.rg, "container_app_environment_id": env_id,
+             "revision_mode": "Single", "workload_profile_name": "",
+             "ingress": [{"external_enabled": True, "target_port": port, "transport": "auto",
+                          "allow_insecure_connections": False, "fqdn": app_fqdn,
+                          "traffic_weight": [{"latest_revision": True, "percentage": 100,
+                                              "label": "", "revision_suffix": ""}]}],
+             "registry": [{"server": f"{acr}.azurecr.io", "identity": identity_id,
+                           "username": "", "password_secret_name": ""}],
+             "secret": secrets,
+             "template": [{"min_replicas": self.min_replicas, "max_replicas": 5,
+                           "revision_suffix": "",
+                           "container": [{"name": app, "image": image, "cpu": 0.5,
+                                          "memory": "1Gi", "env": env_state}]}],
+             "identity": [{"type": "UserAssigned", "identity_ids": [identity_id],
+                           "principal_id": "", "tenant_id": ""}],
+             "outbound_ip_addresses": outbound,
+             "latest_revision_name": f"{name}--r7x2k",
+             "latest_revision_fqdn": f"{name}--r7x2k.nicebeach.westeurope.azurecontainerapps.io",
+             "custom_domain_verification_id": "0F1E2D3C4B5A69788796A5B4C3D2E1F0",
+             "tags": self.tags},
+            {"id": app_id, "name": name, "type": "Microsoft.App/containerApps",
+             "location": "West Europe", "tags": self.tags,
+             "identity": {"type": "UserAssigned",
+                          "userAssignedIdentities": {identity_id.replace("resourceGroups",
+                                                                         "resourcegroups"):
+                                                     {"principalId": "11111111-2222-3333-4444-555555555555",
+                                                      "clientId": "66666666-7777-8888-9999-000000000000"}}},
+             "properties": {
+                 "provisioningState": "Succeeded", "runningStatus": "Running",
+                 "managedEnvironmentId": env_id, "environmentId": env_id,
+                 "workloadProfileName": "Consumption",
+                 "outboundIpAddresses": outbound,
+                 "latestRevisionName": f"{name}--r7x2k",
+                 "latestReadyRevisionName": f"{name}--r7x2k",
+                 "latestRevisionFqdn": f"{name}--r7x2k.nicebeach.westeurope.azurecontainerapps.io",
+                 "customDomainVerificationId": "0F1E2D3C4B5A69788796A5B4C3D2E1F0",
+                 "configuration": {
+                     "activeRevisionsMode": "Single",
+                     "ingress": {"fqdn": app_fqdn, "external": True, "targetPort": port,
+                                 "transport": "Auto", "allowInsecure": False,
+                                 "traffic": [{"weight": 100, "latestRevision": True}]},
+                     "registries": [{"server": f"{acr}.azurecr.io", "identity": identity_id}]},
+                 "template": {
+                     "containers": [{"name": app, "image": image, "env": env_arm,
+                                     "resources": {"cpu": 0.5, "memory": "1Gi",
+                                                   "ephemeralStorage": "2Gi"}}],
+                     "scale": {"minReplicas": self.min_replicas, "maxReplicas": 5}}}},
+            sensitive=["secret", "custom_domain_verification_id"],
+        )  # fmt: skip
+
+    def _add(
+        self,
+        tf_type: str,
+        name: str,
+        attributes: dict[str, Any],
+        body: dict[str, Any],
+        sensitive: list[str] | None = None,
+    ) -> None:
+        self.state_resources.append(_state_entry(tf_type, name, attributes, sensitive or []))
+        self.bodies[str(body["id"]).lower()] = body
+
+    # -- views ---------------------------------------------------------------------------
+
+    def state_v4(self) -> dict[str, Any]:
+        return {
+            "version": 4, "terraform_version": "1.9.8", "serial": 42,
+            "lineage": "5b8e0c3a-9d1f-4e2b-8c7a-6f5e4d3c2b1a", "outputs": {},
+            "resources": copy.deepcopy(self.state_resources),
+        }  # fmt: skip
+
+    def find(self, suffix: str) -> dict[str, Any]:
+        """The body whose ID ends with `suffix` (case-insensitive)."""
+        matches = [b for k, b in self.bodies.items() if k.endswith(suffix.lower())]
+        assert len(matches) == 1, f"{suffix}: {len(matches)} matches"
+        return matches[0]
+
+    def bodies_of(self, arm_type: str, parent: str) -> list[dict[str, Any]]:
+        """Bodies of `arm_type` directly under `parent` (an ID), as a list call returns them."""
+        prefix = parent.lower() + "/"
+        return [
+            b for b in self.bodies.values()
+            if str(b["type"]).lower() == arm_type.lower()
+            and str(b["id"]).lower().startswith(prefix)
+            and str(b["id"]).lower() != parent.lower()
+        ]  # fmt: skip
+
+
+def _state_entry(
+    tf_type: str, name: str, attributes: dict[str, Any], sensitive: list[str]
+) -> dict[str, Any]:
+    return {
+        "mode": "managed", "type": tf_type, "name": name,
+        "provider": 'provider["registry.terraform.io/hashicorp/azurerm"]',
+        "instances": [{
+            "schema_version": 0, "attributes": attributes,
+            "sensitive_attributes": [[{"type": "get_attr", "value": s}] for s in sensitive],
+        }],
+    }  # fmt: skip
+
+
+def example_prod() -> Environment:
+    """The bundled example: prod with the drift the README walks through."""
+    env = Environment(name="prod").build()
+    server = env.find("/flexibleServers/psql-stockapp-prod")
+    server["sku"] = {"name": "Standard_D4ds_v5", "tier": "GeneralPurpose"}  # scaled up by hand
+    env.add_firewall_rule("office-vpn", "203.0.113.0", "203.0.113.255", managed=False)
+    del env.bodies[env.find("/containerApps/ca-stockapp-frontend-prod")["id"].lower()]
+    storage_id = env.provider_id("Microsoft.Storage/storageAccounts", "stdebugexport01")
+    env.bodies[storage_id.lower()] = {
+        "id": storage_id, "name": "stdebugexport01", "type": "Microsoft.Storage/storageAccounts",
+        "location": "westeurope", "kind": "StorageV2",
+        "sku": {"name": "Standard_LRS", "tier": "Standard"}, "tags": {},
+    }  # fmt: skip
+    return env
+
+
+def dumps(doc: Any) -> str:
+    return json.dumps(doc, indent=2) + "\n"
