@@ -15,9 +15,13 @@ from typing import Any
 
 SUBSCRIPTION = "3f2c8a9e-1b7d-4c55-9a0e-6d2f4b8c1e70"
 TENANT = "a1b2c3d4-0000-4000-8000-00000000beef"
-FAKE_PASSWORD = "example-password-not-real"  # noqa: S105 - a visible placeholder
+FAKE_PASSWORD = "example-password-not-real"
 FAKE_API_KEY = "example-api-key-not-real"
 ARM = "https://management.azure.com"
+IDENTITY_IDS = {
+    "principalId": "11111111-2222-3333-4444-555555555555",
+    "clientId": "66666666-7777-8888-9999-000000000000",
+}
 
 
 def rg_id(sub: str, rg: str) -> str:
@@ -241,6 +245,8 @@ class Environment:
                           "value": f"https://{backend_fqdn}"}]  # fmt: skip
             env_arm = [{"name": "VITE_API_URL", "value": f"https://{backend_fqdn}"}]
             secrets = []
+        # ARM spells the identity's resource group in lower case here (azurerm-mapping.md 3.8)
+        identity_key = identity_id.replace("resourceGroups", "resourcegroups")
         outbound = ["20.23.45.100", "20.23.45.101"] if self.name == "prod" else ["20.50.1.10"]
         self._add(
             "azurerm_container_app", app,
@@ -268,10 +274,7 @@ class Environment:
             {"id": app_id, "name": name, "type": "Microsoft.App/containerApps",
              "location": "West Europe", "tags": self.tags,
              "identity": {"type": "UserAssigned",
-                          "userAssignedIdentities": {identity_id.replace("resourceGroups",
-                                                                         "resourcegroups"):
-                                                     {"principalId": "11111111-2222-3333-4444-555555555555",
-                                                      "clientId": "66666666-7777-8888-9999-000000000000"}}},
+                          "userAssignedIdentities": {identity_key: IDENTITY_IDS}},
              "properties": {
                  "provisioningState": "Succeeded", "runningStatus": "Running",
                  "managedEnvironmentId": env_id, "environmentId": env_id,
