@@ -37,9 +37,7 @@ class Settings:
             return self.environments[name]
         except KeyError:
             known = ", ".join(sorted(self.environments))
-            raise ConfigError(
-                f"unknown environment {name!r}; known environments: {known}"
-            ) from None
+            raise ConfigError(f"unknown environment {name!r} (known: {known})") from None
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:

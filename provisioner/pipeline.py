@@ -60,13 +60,8 @@ def scope_for(env: Environment, resources: list[Resource], subscription_id: str)
 
 
 def live_resources(inventory: Inventory) -> list[Resource]:
-    """Normalize ARM bodies; a typed read wins over the generic list's thinner copy."""
     lookups = lookups_for(inventory.bodies)
-    by_key: dict[str, Resource] = {}
-    for body in sorted(inventory.bodies, key=lambda b: "properties" in b):
-        res = from_arm(body, lookups)
-        by_key[res.id.key] = res
-    return list(by_key.values())
+    return [from_arm(body, lookups) for body in inventory.bodies]
 
 
 def verify(

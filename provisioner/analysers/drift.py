@@ -101,7 +101,7 @@ def _unmanaged(res: Resource, spec: TypeSpec | None) -> Finding:
 
 def _members(name: str) -> Iterable[str]:
     """`template.container[api].env[X].value` -> `template.container[api]`, `...env[X]`."""
-    for i, char in enumerate(name):
+    for i, char in enumerate(name[:-1]):
         if char == "]":
             yield name[: i + 1]
 
@@ -115,6 +115,8 @@ def _changed(spec: TypeSpec, expected: Resource, actual: Resource) -> list[Findi
         want, got = expected.attributes.get(name), actual.attributes.get(name)
         if want is None and isinstance(entry, Attr):
             continue  # unset in the state: Azure's or the provider's default, not drift
+        if isinstance(entry, Each) and name.endswith("]"):
+            continue  # a member's presence marker; the list itself is compared
         if not all(_both_have(p, expected.attributes, actual.attributes) for p in _members(name)):
             continue  # a member on one side only is reported once, by its list
         if _same(want, got):

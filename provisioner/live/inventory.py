@@ -188,10 +188,18 @@ def read_inventory(
         subscription_id=subscription,
         taken_at=taken_at,
         resource_groups=groups,
-        bodies=tuple(bodies),
+        bodies=_one_per_id(bodies),
         coverage=Coverage(frozenset(listed), frozenset(fetched)),
         unread=tuple(unread),
     )
+
+
+def _one_per_id(bodies: list[Body]) -> tuple[Body, ...]:
+    """Keep the typed read of a resource over the generic list's thinner copy; sort by ID."""
+    by_id: dict[str, Body] = {}
+    for body in sorted(bodies, key=lambda b: "properties" in b):
+        by_id[str(body["id"]).lower()] = body
+    return tuple(by_id[key] for key in sorted(by_id))
 
 
 def _settle(task: _Task, future: Future[list[Body]], unread: list[Unread]) -> list[Body] | None:

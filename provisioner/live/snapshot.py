@@ -26,7 +26,7 @@ def snapshot_to_json(inventory: Inventory, environment: str) -> str:
             "fetched": sorted(inventory.coverage.fetched),
         },
         "unread": [vars(u) for u in inventory.unread],
-        "resources": sorted(inventory.bodies, key=lambda b: str(b.get("id", "")).lower()),
+        "resources": list(inventory.bodies),
     }
     return json.dumps(doc, indent=2, sort_keys=False) + "\n"
 

@@ -1,0 +1,133 @@
+"""`azprov snapshot` and `verify --live`: the live side saved once, replayed offline."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import responses
+from typer.testing import CliRunner
+
+from provisioner.cli import app
+from tests.conftest import EXAMPLES, serve, write_state
+from tests.factories import FAKE_API_KEY, FAKE_PASSWORD, Environment, dumps, example_prod
+
+runner = CliRunner()
+
+
+def take_snapshot(tmp_path: Path, rsps: responses.RequestsMock, env: Environment) -> Path:
+    serve(rsps, env)
+    out = tmp_path / "live.json"
+    result = runner.invoke(
+        app,
+        ["snapshot", "--env", "prod", "--state", str(write_state(tmp_path, env)), "-o", str(out)],
+    )
+    assert result.exit_code == 0, result.stderr
+    return out
+
+
+def test_replaying_a_snapshot_finds_what_azure_would(
+    tmp_path: Path, rsps: responses.RequestsMock, example: Environment
+) -> None:
+    live = take_snapshot(tmp_path, rsps, example)
+    state = str(write_state(tmp_path, example))
+    online = runner.invoke(app, ["verify", "--env", "prod", "--state", state, "-f", "json"])
+    rsps.reset()  # from here on, any request to Azure would fail
+    offline = runner.invoke(
+        app, ["verify", "--env", "prod", "--state", state, "--live", str(live), "-f", "json"]
+    )
+    assert offline.exit_code == online.exit_code == 2
+    assert json.loads(offline.stdout)["findings"] == json.loads(online.stdout)["findings"]
+    assert json.loads(offline.stdout)["live"]["source"] == str(live)
+
+
+def test_snapshot_records_when_and_where_and_keeps_no_secrets(
+    tmp_path: Path, rsps: responses.RequestsMock, example: Environment
+) -> None:
+    backend = example.find("/containerApps/ca-stockapp-backend-prod")["properties"]
+    backend["template"]["containers"][0]["env"].append(
+        {"name": "LEGACY_DSN", "value": f"Host=db;Username=app;Password={FAKE_PASSWORD};"}
+    )
+    text = take_snapshot(tmp_path, rsps, example).read_text()
+    doc = json.loads(text)
+    assert doc["format"] == "azprov-snapshot/1"
+    assert doc["subscription_id"] == example.subscription
+    assert doc["taken_at"].endswith("Z")
+    assert FAKE_PASSWORD not in text and FAKE_API_KEY not in text
+    assert "Password=***;" in text
+    assert '"customDomainVerificationId": "***"' in text
+
+
+def test_a_snapshot_of_another_environment_is_refused(tmp_path: Path, example: Environment) -> None:
+    snap = tmp_path / "live.json"
+    snap.write_text(json.dumps({"format": "azprov-snapshot/1", "environment": "test"}))
+    result = runner.invoke(
+        app,
+        [
+            "verify",
+            "--env",
+            "prod",
+            "--state",
+            str(write_state(tmp_path, example)),
+            "--live",
+            str(snap),
+        ],
+    )
+    assert result.exit_code == 1
+    assert "is a snapshot of environment 'test', not 'prod'" in result.stderr
+
+
+def test_not_a_snapshot_is_refused(tmp_path: Path, example: Environment) -> None:
+    snap = tmp_path / "live.json"
+    snap.write_text("[]")
+    result = runner.invoke(
+        app,
+        [
+            "verify",
+            "--env",
+            "prod",
+            "--state",
+            str(write_state(tmp_path, example)),
+            "--live",
+            str(snap),
+        ],
+    )
+    assert result.exit_code == 1
+    assert "is not an azprov snapshot" in result.stderr
+
+
+def test_bundled_example_is_real_snapshot_output(
+    tmp_path: Path, rsps: responses.RequestsMock
+) -> None:
+    """examples/ is what `azprov snapshot` writes for `example_prod()`.
+
+    Regenerate with `AZPROV_REGENERATE_EXAMPLES=1 python3 tasks.py test -k bundled_example`.
+    """
+    env = example_prod()
+    fresh = json.loads(take_snapshot(tmp_path, rsps, env).read_text())
+    state_file, live_file = EXAMPLES / "prod.tfstate.json", EXAMPLES / "prod.live.json"
+    if os.environ.get("AZPROV_REGENERATE_EXAMPLES"):
+        state_file.write_text(dumps(env.state_v4()))
+        live_file.write_text(dumps({**fresh, "taken_at": "2026-11-24T09:30:00Z"}))
+    bundled = json.loads(live_file.read_text())
+    assert {**bundled, "taken_at": None} == {**fresh, "taken_at": None}
+    assert json.loads(state_file.read_text()) == env.state_v4()
+
+
+def test_demo_command_reports_the_four_drifts() -> None:
+    result = runner.invoke(
+        app,
+        [
+            "verify",
+            "--env",
+            "prod",
+            "--state",
+            str(EXAMPLES / "prod.tfstate.json"),
+            "--live",
+            str(EXAMPLES / "prod.live.json"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "DRIFT: 4 findings (1 changed, 1 missing, 2 unmanaged)" in result.stdout
+    assert "GP_Standard_D4ds_v5" in result.stdout
