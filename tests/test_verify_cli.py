@@ -250,3 +250,14 @@ def test_ignore_list_in_config_silences_a_deliberate_exception(
         ("changed", "azurerm_postgresql_flexible_server"),
         ("unmanaged", "azurerm_storage_account"),
     ]
+
+
+def test_one_list_call_per_type_not_one_get_per_resource(
+    tmp_path: Path, rsps: responses.RequestsMock, prod: Environment
+) -> None:
+    fake = serve(rsps, prod)
+    code, _, _ = verify("--state", str(write_state(tmp_path, prod)))
+    assert code == 0
+    # resource group, generic list, 5 typed lists, firewall rules and databases of the server
+    assert len(fake.requests) == 9
+    assert len(set(fake.requests)) == 9

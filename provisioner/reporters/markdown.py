@@ -5,6 +5,7 @@ from __future__ import annotations
 from provisioner.model import Analysis
 from provisioner.reporters.common import (
     headline,
+    not_checked_line,
     resource_label,
     state_and_azure,
     verdict,
@@ -36,5 +37,5 @@ def render(analysis: Analysis) -> str:
     for u in analysis.unread:
         lines.append(f"- :warning: could not read {u.what} under `{u.scope}`: {u.reason}")
     if analysis.not_checked:
-        lines.append(f"- not checked (no reader for their type): {', '.join(analysis.not_checked)}")
+        lines.append(f"- {not_checked_line(analysis)}")
     return "\n".join(lines).rstrip() + "\n"

@@ -11,6 +11,7 @@ from rich.text import Text
 from provisioner.model import Analysis
 from provisioner.reporters.common import (
     headline,
+    not_checked_line,
     resource_label,
     state_and_azure,
     verdict,
@@ -27,8 +28,8 @@ def render(analysis: Analysis, color: bool = False, width: int = 120) -> str:
         table = Table(show_lines=False, header_style="bold")
         table.add_column("severity")
         table.add_column("kind")
-        table.add_column("resource", min_width=24, overflow="fold")
-        table.add_column("attribute", min_width=20, overflow="fold")
+        table.add_column("resource", min_width=34, overflow="fold")
+        table.add_column("attribute", min_width=10, overflow="fold")
         table.add_column("state", overflow="fold")
         table.add_column("Azure", overflow="fold")
         for f in analysis.findings:
@@ -46,8 +47,6 @@ def render(analysis: Analysis, color: bool = False, width: int = 120) -> str:
             f"[red]could not read[/] {u.what} under {u.scope}: {u.reason}", highlight=False
         )
     if analysis.not_checked:
-        console.print(
-            Text(f"not checked (no reader for their type): {', '.join(analysis.not_checked)}")
-        )
+        console.print(Text(not_checked_line(analysis)))
     console.print(Text(verdict(analysis), style="bold"))
     return out.getvalue()
