@@ -30,6 +30,8 @@ class Environment:
 class Settings:
     terraform_dir: Path
     environments: dict[str, Environment] = field(default_factory=dict)
+    # `[backend]` settings passed to `terraform init` as -backend-config (never the key).
+    backend: dict[str, str] = field(default_factory=dict)
 
     def environment(self, name: str) -> Environment:
         """The named environment, or a one-line error listing the known ones."""
@@ -72,4 +74,19 @@ def load_settings(path: Path | None = None, root: Path = Path()) -> Settings:
             resource_groups=_strings(body.get("resource_groups", []), f"{where}.resource_groups"),
             ignore=_strings(body.get("ignore", []), f"{where}.ignore"),
         )
-    return Settings(terraform_dir=root / tf_dir, environments=environments)
+    backend = raw.get("backend", {})
+    if not isinstance(backend, dict) or not all(
+        isinstance(v, str | int | bool) for v in backend.values()
+    ):
+        raise ConfigError(f"{path}: [backend] must be a table of plain values")
+    return Settings(
+        terraform_dir=root / tf_dir,
+        environments=environments,
+        backend={str(k): _backend_value(v) for k, v in backend.items()},
+    )
+
+
+def _backend_value(value: str | int | bool) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

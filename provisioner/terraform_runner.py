@@ -199,6 +199,8 @@ def git_commit(cwd: Path = Path()) -> str | None:
 # -- error messages ---------------------------------------------------------------------------
 
 _BOX = "│╷╵"
+# Lines terraform prints to quote the configuration, not to explain the error.
+_SOURCE_QUOTE = re.compile(r"^(on |with |\d+:|[├│─┬┴]|var\.)")
 _NOT_INITIALIZED = (
     "Required plugins are not installed",
     "Inconsistent dependency lock file",
@@ -263,7 +265,7 @@ def _first_detail(lines: Sequence[str], summary: str) -> str:
     """The first sentence after the `Error:` line, skipping the `on main.tf line ...` part."""
     at = next(i for i, line in enumerate(lines) if line.startswith("Error:"))
     for line in lines[at + 1 :]:
-        if not line or line.startswith(("on ", "with ")) or re.match(r"^\d+:", line):
+        if not line or _SOURCE_QUOTE.match(line):
             continue
         if line.startswith(("Error:", "Warning:")) or line == summary:
             return ""
