@@ -1,0 +1,281 @@
+"""`terraform show -json PLANFILE` -> frozen dataclasses. Pure: no subprocess, no I/O.
+
+Reads plan JSON format 0.1 (Terraform 0.12) to 1.2 (Terraform 1.9+). Fields added over
+time (`resource_drift`, `replace_paths`, `action_reason`, `importing`, `previous_address`)
+are optional. Values Terraform marks sensitive, and values of attributes whose names say
+they are secrets, are replaced by `***`; values known only after apply read as
+`(known after apply)`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from provisioner.errors import StateError
+from provisioner.model import REDACTED, redact_value
+
+UNKNOWN = "(known after apply)"
+SUPPORTED_MAJOR = ("0", "1")
+_SECRET_NAME = re.compile(r"(password|secret|token|private_key|access_key|shared_key|api_key)")
+
+
+class PlanError(StateError):
+    """A plan JSON document could not be read."""
+
+
+class Action(StrEnum):
+    """What the plan does to one resource, with replacements recognised as one action."""
+
+    NO_OP = "no-op"
+    CREATE = "create"
+    READ = "read"
+    UPDATE = "update"
+    REPLACE = "replace"
+    DELETE = "delete"
+    FORGET = "forget"
+
+    @property
+    def destructive(self) -> bool:
+        return self in (Action.REPLACE, Action.DELETE)
+
+    @property
+    def symbol(self) -> str:
+        return {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}.get(self.value, " ")
+
+
+def action_of(actions: list[str] | tuple[str, ...]) -> Action:
+    """Terraform's action list as one action: `["delete", "create"]` is a replacement."""
+    kinds = tuple(actions)
+    if set(kinds) == {"delete", "create"}:
+        return Action.REPLACE
+    if not kinds or kinds == ("no-op",):
+        return Action.NO_OP
+    try:
+        return Action(kinds[0])
+    except ValueError:
+        raise PlanError(f"unknown plan action {list(kinds)!r}") from None
+
+
+@dataclass(frozen=True)
+class AttributeChange:
+    """One leaf attribute that differs between `before` and `after` (values redacted)."""
+
+    path: str
+    before: Any
+    after: Any
+    sensitive: bool = False
+    unknown_after: bool = False
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    """One entry of `resource_changes` (or `resource_drift`)."""
+
+    address: str
+    type: str
+    name: str
+    action: Action
+    actions: tuple[str, ...]
+    mode: str = "managed"
+    module_address: str | None = None
+    index: Any = None
+    provider: str | None = None
+    # Attribute paths that force the replacement, e.g. `("zone",)`, `("template", 0, "name")`.
+    replace_paths: tuple[tuple[str | int, ...], ...] = ()
+    action_reason: str | None = None
+    previous_address: str | None = None
+    import_id: str | None = None
+    deposed: str | None = None
+    changes: tuple[AttributeChange, ...] = ()
+
+    @property
+    def destructive(self) -> bool:
+        return self.action.destructive
+
+    @property
+    def replace_reasons(self) -> tuple[str, ...]:
+        """`replace_paths` as dotted paths (`template.0.name`)."""
+        return tuple(".".join(str(p) for p in path) for path in self.replace_paths)
+
+
+@dataclass(frozen=True)
+class OutputChange:
+    name: str
+    action: Action
+    sensitive: bool
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A whole plan: what apply will change, and what Terraform saw changed outside it."""
+
+    format_version: str
+    terraform_version: str | None
+    resource_changes: tuple[ResourceChange, ...]
+    resource_drift: tuple[ResourceChange, ...] = ()
+    output_changes: tuple[OutputChange, ...] = ()
+    errored: bool = False
+    applyable: bool | None = None
+
+    @property
+    def changes(self) -> tuple[ResourceChange, ...]:
+        """Managed resources the apply will touch (data reads and no-ops left out)."""
+        return tuple(
+            c
+            for c in self.resource_changes
+            if c.mode == "managed" and c.action not in (Action.NO_OP, Action.READ)
+        )
+
+    @property
+    def imports(self) -> tuple[ResourceChange, ...]:
+        return tuple(c for c in self.resource_changes if c.import_id is not None)
+
+    @property
+    def destructive(self) -> tuple[ResourceChange, ...]:
+        """Deletions and replacements, deletions first, then by address."""
+        found = [c for c in self.changes if c.destructive]
+        return tuple(sorted(found, key=lambda c: (c.action is not Action.DELETE, c.address)))
+
+    def count(self, action: Action) -> int:
+        return sum(1 for c in self.changes if c.action is action)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(
+            self.changes
+            or self.imports
+            or any(o.action is not Action.NO_OP for o in self.output_changes)
+        )
+
+
+def parse_plan(text: str, source: str = "plan JSON") -> Plan:
+    """Parse `terraform show -json PLANFILE` output; every failure is one `PlanError` line."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PlanError(f"{source} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    return plan_from_document(doc, source)
+
+
+def plan_from_document(doc: Any, source: str = "plan JSON") -> Plan:
+    """The `Plan` in an already-decoded plan JSON document."""
+    if not isinstance(doc, dict) or not (
+        "resource_changes" in doc or "planned_values" in doc or "output_changes" in doc
+    ):
+        raise PlanError(
+            f"{source} is not a Terraform plan (expected `terraform show -json PLANFILE` output)"
+        )
+    version = str(doc.get("format_version", "0.1"))
+    if version.split(".")[0] not in SUPPORTED_MAJOR:
+        raise PlanError(f"{source}: plan JSON format {version} is not supported (0.1 to 1.x)")
+    try:
+        return Plan(
+            format_version=version,
+            terraform_version=doc.get("terraform_version"),
+            resource_changes=tuple(_change(c) for c in doc.get("resource_changes") or ()),
+            resource_drift=tuple(_change(c) for c in doc.get("resource_drift") or ()),
+            output_changes=tuple(
+                _output(name, c) for name, c in sorted((doc.get("output_changes") or {}).items())
+            ),
+            errored=bool(doc.get("errored", False)),
+            applyable=doc.get("applyable"),
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise PlanError(f"{source}: malformed resource change ({exc!r})") from None
+
+
+def _change(raw: Mapping[str, Any]) -> ResourceChange:
+    change = raw["change"]
+    actions = tuple(change.get("actions") or ())
+    importing = change.get("importing") or {}
+    paths = change.get("replace_paths") or ()
+    return ResourceChange(
+        address=raw["address"],
+        type=raw["type"],
+        name=raw["name"],
+        action=action_of(actions),
+        actions=actions,
+        mode=raw.get("mode", "managed"),
+        module_address=raw.get("module_address"),
+        index=raw.get("index"),
+        provider=raw.get("provider_name"),
+        replace_paths=tuple(tuple(p) for p in paths),
+        action_reason=raw.get("action_reason"),
+        previous_address=raw.get("previous_address"),
+        import_id=importing.get("id") if isinstance(importing, dict) else None,
+        deposed=raw.get("deposed"),
+        changes=tuple(attribute_changes(change)),
+    )
+
+
+def _output(name: str, raw: Mapping[str, Any]) -> OutputChange:
+    sensitive = bool(raw.get("before_sensitive") or raw.get("after_sensitive"))
+    unknown = raw.get("after_unknown") is True
+    return OutputChange(
+        name=name,
+        action=action_of(raw.get("actions") or ()),
+        sensitive=sensitive,
+        before=REDACTED if sensitive else redact_value(raw.get("before")),
+        after=UNKNOWN if unknown else REDACTED if sensitive else redact_value(raw.get("after")),
+    )
+
+
+def attribute_changes(change: Mapping[str, Any]) -> Iterator[AttributeChange]:
+    """Leaf attributes that differ, or become known only after apply, in one change."""
+    before = _leaves(change.get("before"))
+    after = _leaves(change.get("after"))
+    unknown = {p for p, v in _leaves(change.get("after_unknown")).items() if v is True}
+    hidden = {
+        p
+        for marks in (change.get("before_sensitive"), change.get("after_sensitive"))
+        for p, v in _leaves(marks).items()
+        if v is True
+    }
+    for path in sorted(before.keys() | after.keys() | unknown):
+        is_unknown = path in unknown or any(path.startswith(u + ".") for u in unknown)
+        if not is_unknown and before.get(path) == after.get(path):
+            continue
+        secret = _is_secret(path, hidden)
+        yield AttributeChange(
+            path=path,
+            before=_shown(before.get(path), secret),
+            after=UNKNOWN if is_unknown else _shown(after.get(path), secret),
+            sensitive=secret,
+            unknown_after=is_unknown,
+        )
+
+
+def _is_secret(path: str, hidden: set[str]) -> bool:
+    if any(path == h or path.startswith(h + ".") for h in hidden):
+        return True
+    if "" in hidden:  # the whole object is sensitive
+        return True
+    return bool(_SECRET_NAME.search(path.rsplit(".", 1)[-1]))
+
+
+def _shown(value: Any, secret: bool) -> Any:
+    if value is None:
+        return None
+    return REDACTED if secret else redact_value(value)
+
+
+def _leaves(value: Any, prefix: str = "") -> dict[str, Any]:
+    """`{"a": [{"b": 1}]}` -> `{"a.0.b": 1}`; empty containers are leaves themselves."""
+    if isinstance(value, dict) and value:
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(_leaves(item, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    if isinstance(value, list) and value:
+        out = {}
+        for i, item in enumerate(value):
+            out.update(_leaves(item, f"{prefix}.{i}" if prefix else str(i)))
+        return out
+    return {prefix: value}

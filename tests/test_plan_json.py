@@ -1,0 +1,133 @@
+"""Plan JSON -> `Plan`: real plans from other projects and plans with every kind of change."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from provisioner.state.plan import (
+    UNKNOWN,
+    Action,
+    PlanError,
+    action_of,
+    parse_plan,
+)
+from tests.conftest import FIXTURES
+
+TF = FIXTURES / "terraform"
+
+
+def load(name: str) -> str:
+    return (TF / name).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("actions", "expected"),
+    [
+        (["create"], Action.CREATE),
+        (["delete", "create"], Action.REPLACE),
+        (["create", "delete"], Action.REPLACE),
+        (["no-op"], Action.NO_OP),
+        ([], Action.NO_OP),
+        (["delete"], Action.DELETE),
+        (["forget"], Action.FORGET),
+    ],
+)
+def test_actions(actions: list[str], expected: Action) -> None:
+    assert action_of(actions) is expected
+
+
+def test_real_plan_with_modules_counts_creates() -> None:
+    plan = parse_plan(load("zodiacae_privatecontainers-master.plan.json"))
+    assert plan.format_version == "1.2"
+    assert plan.count(Action.CREATE) == 15
+    assert plan.destructive == ()
+    app = next(
+        c
+        for c in plan.changes
+        if c.address.endswith("allure_docker_service.azurerm_container_app.app")
+    )
+    assert app.module_address == "module.sampleapp.module.managed_app_allure_docker_service"
+    assert any(ch.path == "id" and ch.after == UNKNOWN for ch in app.changes)
+
+
+def test_real_plan_output_changes_are_unknown_until_apply() -> None:
+    plan = parse_plan(load("zodiacae_az-terra-main.plan.json"))
+    acr = next(o for o in plan.output_changes if o.name == "acr_id")
+    assert acr.action is Action.CREATE
+    assert acr.after == UNKNOWN
+    assert plan.has_changes
+
+
+def test_plaintext_password_in_a_real_plan_is_not_shown() -> None:
+    plan = parse_plan(load("zodiacae_terraform-aks-demo-main.plan.json"))
+    shown = json.dumps([[vars(ch) for ch in c.changes] for c in plan.changes], default=str)
+    assert "P@ssword1234!" not in shown
+    assert '"administrator_password"' not in shown or "***" in shown
+
+
+def test_updates_replacements_deletions_and_drift() -> None:
+    plan = parse_plan(load("azprov_prod_changes.plan.json"))
+    counts = {a: plan.count(a) for a in (Action.CREATE, Action.UPDATE, Action.REPLACE)}
+    assert counts == {Action.CREATE: 1, Action.UPDATE: 1, Action.REPLACE: 2}
+    assert plan.count(Action.DELETE) == 1
+    # Destructive first: the deletion, then replacements by address.
+    assert [c.address for c in plan.destructive] == [
+        "azurerm_postgresql_flexible_server_firewall_rule.office",
+        "azurerm_postgresql_flexible_server.db",
+        "module.monitoring.azurerm_log_analytics_workspace.logs",
+    ]
+    server = plan.destructive[1]
+    assert server.replace_reasons == ("zone",)
+    assert server.action_reason == "replace_because_cannot_update"
+    assert [c.address for c in plan.imports] == [
+        "azurerm_postgresql_flexible_server_firewall_rule.vpn"
+    ]
+    assert "data.azurerm_client_config.current" not in [c.address for c in plan.changes]
+    drift = {c.address: c for c in plan.resource_drift}
+    assert drift["azurerm_container_app.frontend"].action is Action.DELETE
+    [sku] = drift["azurerm_postgresql_flexible_server.db"].changes
+    assert (sku.path, sku.before, sku.after) == (
+        "sku_name",
+        "GP_Standard_D2ds_v5",
+        "GP_Standard_D4ds_v5",
+    )
+
+
+def test_changed_attributes_hide_secrets_and_show_unknowns() -> None:
+    plan = parse_plan(load("azprov_prod_changes.plan.json"))
+    backend = next(c for c in plan.changes if c.address == "azurerm_container_app.backend")
+    by_path = {ch.path: ch for ch in backend.changes}
+    image = by_path["template.0.container.0.image"]
+    assert image.before.endswith(":4f9c2e1")
+    assert image.after.endswith(":9b1d7aa")
+    assert by_path["latest_revision_name"].after == UNKNOWN
+    assert "example-password-not-real" not in repr(plan)
+    outputs = {o.name: o for o in plan.output_changes}
+    assert outputs["database_url"].after == "***"
+    assert outputs["postgres_fqdn"].after == UNKNOWN
+
+
+def test_format_01_plan_from_terraform_012() -> None:
+    plan = parse_plan(load("azprov_terraform012_format01.plan.json"))
+    assert plan.terraform_version == "0.12.31"
+    assert plan.resource_drift == ()
+    [replace] = plan.destructive
+    assert replace.address == "azurerm_container_registry.acr"
+    assert replace.replace_reasons == ()
+    tags = next(c for c in plan.changes if c.action is Action.UPDATE).changes
+    assert [(t.path, t.before, t.after) for t in tags] == [("tags.env", "test", "prod")]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{", "not valid JSON"),
+        ('{"version": 4, "resources": []}', "not a Terraform plan"),
+        ('{"format_version": "2.0", "resource_changes": []}', "format 2.0 is not supported"),
+    ],
+)
+def test_bad_plan_json_is_one_clear_error(text: str, message: str) -> None:
+    with pytest.raises(PlanError, match=message):
+        parse_plan(text, source="tfplan.json")
