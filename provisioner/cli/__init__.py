@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from provisioner import __version__
+from provisioner.cli.plan import apply, plan
 from provisioner.cli.snapshot import snapshot
 from provisioner.cli.verify import verify
 
@@ -36,6 +37,8 @@ def root(
 
 app.command()(verify)
 app.command()(snapshot)
+app.command()(plan)
+app.command()(apply)
 
 
 def main() -> None:
