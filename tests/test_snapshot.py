@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 import responses
 from typer.testing import CliRunner
 
@@ -59,42 +60,31 @@ def test_snapshot_records_when_and_where_and_keeps_no_secrets(
     assert '"customDomainVerificationId": "***"' in text
 
 
-def test_a_snapshot_of_another_environment_is_refused(tmp_path: Path, example: Environment) -> None:
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            json.dumps({"format": "azprov-snapshot/1", "environment": "test"}),
+            "is a snapshot of environment 'test', not 'prod'",
+        ),
+        ("[]", "is not an azprov snapshot"),
+        ("{", "is not valid JSON"),
+        (
+            json.dumps({"format": "azprov-snapshot/1", "environment": "prod"}),
+            "is not a complete azprov snapshot",
+        ),
+    ],
+)
+def test_a_wrong_snapshot_is_refused(
+    tmp_path: Path, example: Environment, content: str, message: str
+) -> None:
     snap = tmp_path / "live.json"
-    snap.write_text(json.dumps({"format": "azprov-snapshot/1", "environment": "test"}))
-    result = runner.invoke(
-        app,
-        [
-            "verify",
-            "--env",
-            "prod",
-            "--state",
-            str(write_state(tmp_path, example)),
-            "--live",
-            str(snap),
-        ],
-    )
+    snap.write_text(content)
+    state = str(write_state(tmp_path, example))
+    result = runner.invoke(app, ["verify", "--env", "prod", "--state", state, "--live", str(snap)])
     assert result.exit_code == 1
-    assert "is a snapshot of environment 'test', not 'prod'" in result.stderr
-
-
-def test_not_a_snapshot_is_refused(tmp_path: Path, example: Environment) -> None:
-    snap = tmp_path / "live.json"
-    snap.write_text("[]")
-    result = runner.invoke(
-        app,
-        [
-            "verify",
-            "--env",
-            "prod",
-            "--state",
-            str(write_state(tmp_path, example)),
-            "--live",
-            str(snap),
-        ],
-    )
-    assert result.exit_code == 1
-    assert "is not an azprov snapshot" in result.stderr
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_bundled_example_is_real_snapshot_output(
