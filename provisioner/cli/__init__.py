@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from provisioner import __version__
+from provisioner.cli.adopt import import_, reconcile
 from provisioner.cli.plan import apply, plan
 from provisioner.cli.snapshot import snapshot
 from provisioner.cli.verify import verify
@@ -39,6 +40,8 @@ app.command()(verify)
 app.command()(snapshot)
 app.command()(plan)
 app.command()(apply)
+app.command(name="import")(import_)
+app.command()(reconcile)
 
 
 def main() -> None:

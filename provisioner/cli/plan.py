@@ -100,6 +100,7 @@ def plan(
         f"saved {paths.planfile} and {paths.plan_json}; apply it with "
         f"`azprov apply --env {environment.name}`",
         markup=False,
+        soft_wrap=True,
     )
     raise typer.Exit(code)
 
@@ -188,7 +189,9 @@ def apply(
         paths.planfile.unlink(missing_ok=True)
         paths.meta.unlink(missing_ok=True)
     else:
-        stderr.print(f"the saved plan for {environment.name} has no changes", markup=False)
+        stderr.print(
+            f"the saved plan for {environment.name} has no changes", markup=False, soft_wrap=True
+        )
         terraform.init(environment.state_key)
     analysis = pipeline.verify(
         environment,

@@ -91,5 +91,5 @@ def confirm(question: str, yes: bool) -> None:
             f"{question.rstrip('?')}: refusing without --yes (stdin is not a terminal)"
         )
     if not typer.confirm(question, default=False, err=True):
-        stderr.print("azprov: nothing done", markup=False)
+        stderr.print("azprov: nothing done", markup=False, soft_wrap=True)
         raise typer.Exit(1)

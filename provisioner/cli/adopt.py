@@ -1,0 +1,415 @@
+"""`azprov import` and `azprov reconcile`: adopt or revert what drifted."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import partial
+from io import StringIO
+from pathlib import Path
+from typing import Annotated
+
+import hcl2
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from provisioner import pipeline
+from provisioner.adoption import (
+    ImportPlan,
+    Proposal,
+    ReconcileContext,
+    Remedy,
+    Way,
+    import_plan,
+    proposals,
+    render_imports,
+)
+from provisioner.cli.common import (
+    ArmEndpointOption,
+    ConfigOption,
+    EnvOption,
+    FormatOption,
+    OutputFormat,
+    StateOption,
+    SubscriptionOption,
+    azure_reader,
+    emit,
+    reports_errors,
+    settings_and_env,
+    stderr,
+)
+from provisioner.cli.tf_common import (
+    VarOption,
+    YesOption,
+    check_variables,
+    confirm,
+    refuse_other_environments_files,
+    require_var_file,
+    terraform_for,
+    terraform_state_reader,
+)
+from provisioner.cli.verify import LiveOption, snapshot_reader
+from provisioner.config import Environment, Settings
+from provisioner.errors import ConfigError
+from provisioner.live import DEFAULT_ARM_ENDPOINT, Inventory
+from provisioner.model import Analysis, ResourceId
+from provisioner.saved_plan import SavedPlanPaths
+from provisioner.state import StateDocument, load_state
+from provisioner.terraform_config import TerraformConfig, read_config, var_file_line
+
+
+@dataclass(frozen=True)
+class Audit:
+    analysis: Analysis
+    state: StateDocument
+    config: TerraformConfig
+
+
+def audit(
+    settings: Settings,
+    env: Environment,
+    state: Path | None,
+    live: Path | None,
+    subscription: str | None,
+    arm_endpoint: str,
+    quiet: bool,
+) -> Audit:
+    """Run verify for the environment the same way `azprov verify` does."""
+    document = (
+        load_state(state)
+        if state is not None
+        else terraform_state_reader(terraform_for(settings), env)()
+    )
+    read_live: Callable[[pipeline.Scope], Inventory]
+    if live is not None:
+        read_live, source = partial(snapshot_reader, live, env.name), str(live)
+    else:
+        read_live, source = azure_reader(arm_endpoint, quiet), "azure"
+    analysis = pipeline.verify(
+        env, lambda: document, read_live, subscription_override=subscription, live_source=source
+    )
+    if analysis.unread:
+        stderr.print(
+            "azprov: warning: part of the environment could not be read; "
+            "the list below may be incomplete",
+            markup=False,
+            soft_wrap=True,
+        )
+    return Audit(analysis, document, read_config(settings.terraform_dir))
+
+
+def imports_for(found: Audit) -> ImportPlan:
+    taken = {r.address for r in found.state.resources} | found.config.addresses
+    return import_plan(found.analysis.findings, taken)
+
+
+ImportOutputOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--output", "-o", help="Write here instead of terraform/imports.ENV.tf; `-` for stdout."
+    ),
+]
+
+
+@reports_errors
+def import_(
+    env: EnvOption,
+    state: StateOption = None,
+    live: LiveOption = None,
+    subscription: SubscriptionOption = None,
+    arm_endpoint: ArmEndpointOption = DEFAULT_ARM_ENDPOINT,
+    output: ImportOutputOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    generate_config: Annotated[
+        bool,
+        typer.Option(
+            "--generate-config",
+            help="Then run `terraform plan -generate-config-out=generated.ENV.tf` for HCL.",
+        ),
+    ] = False,
+    var: VarOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write Terraform `import {}` blocks for resources that exist only in Azure.
+
+    Every `unmanaged` finding of verify becomes a block whose `to` is a readable address
+    derived from the Azure name and whose `id` is the ARM ID in the form the azurerm
+    importer accepts. Types with no azurerm resource are skipped with a note. Writes
+    terraform/imports.ENV.tf (refusing to overwrite it without --force).
+
+    Examples:
+
+      azprov import --env prod
+
+      azprov import --env prod --state prod.tfstate.json --live prod.live.json -o -
+
+      azprov import --env prod --generate-config
+    """
+    settings, environment = settings_and_env(config, env)
+    variables = check_variables(var)
+    to_stdout = output == Path("-")
+    if to_stdout and generate_config:
+        raise ConfigError("--generate-config needs the blocks in the terraform directory, not -o -")
+    found = audit(settings, environment, state, live, subscription, arm_endpoint, quiet=True)
+    planned = imports_for(found)
+    for skipped in planned.skipped:
+        stderr.print(
+            f"azprov: skipped {skipped.resource_id}: {skipped.reason}", markup=False, soft_wrap=True
+        )
+    if not planned.blocks:
+        stderr.print(
+            f"nothing to import: {environment.name} has no unmanaged resources azprov can adopt",
+            markup=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(0)
+    text = render_imports(planned, environment.name)
+    if to_stdout:
+        sys.stdout.write(text)
+        raise typer.Exit(0)
+    target = output or settings.terraform_dir / f"imports.{environment.name}.tf"
+    if target.exists() and not force:
+        raise ConfigError(f"{target} already exists: review and remove it, or pass --force")
+    emit(text, target)
+    if generate_config:
+        generate(settings, environment, variables)
+    raise typer.Exit(0)
+
+
+def generate(settings: Settings, env: Environment, variables: Sequence[str]) -> None:
+    """`terraform plan -generate-config-out` so the user gets HCL for the imported resources."""
+    require_var_file(settings, env)
+    refuse_other_environments_files(settings, env)
+    name = f"generated.{env.name}.tf"
+    if (settings.terraform_dir / name).exists():
+        raise ConfigError(f"{settings.terraform_dir / name} already exists: review or remove it")
+    terraform = terraform_for(settings)
+    terraform.init(env.state_key)
+    terraform.plan(env.var_file, None, variables, generate_config_out=name)
+    stderr.print(
+        f"wrote {settings.terraform_dir / name}: review it, move the blocks you keep into the "
+        f"configuration, then `azprov plan --env {env.name}`",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+# -- reconcile -----------------------------------------------------------------------------
+
+
+class ApplyChoice(StrEnum):
+    revert = "revert"
+    adopt = "adopt"
+
+
+def var_lines(var_file: Path) -> dict[str, tuple[int, str]]:
+    """Every variable the var-file sets, with its line number and text."""
+    if not var_file.is_file():
+        return {}
+    with var_file.open(encoding="utf-8") as handle:
+        names = [k for k in hcl2.load(handle) if not k.startswith("__")]
+    out = {}
+    for name in names:
+        found = var_file_line(var_file, name)
+        if found is not None:
+            out[name] = (found.line, found.text)
+    return out
+
+
+def _row(p: Proposal) -> dict[str, object]:
+    def remedy(r: Remedy) -> dict[str, object]:
+        return {"summary": r.summary, "step": r.step, "automatic": r.action is not None}
+
+    return {
+        "target": p.target,
+        "kind": p.finding.kind.value,
+        "resource_id": p.finding.resource_id,
+        "attribute": p.finding.attribute,
+        "finding": p.finding.message,
+        "revert": remedy(p.revert),
+        "adopt": remedy(p.adopt),
+    }
+
+
+def render_proposals(items: list[Proposal], fmt: OutputFormat, env: str) -> str:
+    if fmt is OutputFormat.json:
+        return (
+            json.dumps({"environment": env, "proposals": [_row(p) for p in items]}, indent=2) + "\n"
+        )
+    if fmt is OutputFormat.markdown:
+        lines = [
+            f"## Reconcile {env}",
+            "",
+            "| target | finding | revert | adopt |",
+            "|---|---|---|---|",
+        ]
+        for p in items:
+            cells = [
+                f"`{p.target}`",
+                p.finding.message,
+                f"{p.revert.summary}: `{p.revert.step}`",
+                f"{p.adopt.summary}: `{p.adopt.step}`",
+            ]
+            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        return "\n".join(lines) + "\n"
+    table = Table(title=f"Reconcile {env}: {len(items)} finding(s)", show_lines=True)
+    for column in ("target", "finding", "revert", "adopt"):
+        table.add_column(column, overflow="fold")
+    for p in items:
+        table.add_row(
+            p.target,
+            p.finding.message,
+            f"{p.revert.summary}\n{p.revert.step}",
+            f"{p.adopt.summary}\n{p.adopt.step}",
+        )
+    buffer = StringIO()
+    Console(file=buffer, width=160, highlight=False, color_system=None).print(table)
+    return buffer.getvalue()
+
+
+@reports_errors
+def reconcile(
+    env: EnvOption,
+    state: StateOption = None,
+    live: LiveOption = None,
+    subscription: SubscriptionOption = None,
+    arm_endpoint: ArmEndpointOption = DEFAULT_ARM_ENDPOINT,
+    output_format: FormatOption = OutputFormat.table,
+    apply: Annotated[
+        ApplyChoice | None,
+        typer.Option(
+            "--apply",
+            help="Carry out the revert or the adopt steps (only those azprov can do).",
+            case_sensitive=False,
+        ),
+    ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help="Only this target (address); repeatable."),
+    ] = None,
+    yes: YesOption = False,
+    var: VarOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Propose, per drift finding, the two ways out: revert Azure or adopt the live value.
+
+    Revert: terraform apply puts Azure back (shown as a targeted plan command). Adopt: the
+    change that makes the live value the truth: the var-file line to edit, `terraform
+    state rm` for deleted resources, an import block for unmanaged ones. Nothing changes
+    unless --apply revert|adopt is given and confirmed (or --yes); azprov never deletes in
+    Azure.
+
+    Exit codes: 0 nothing to reconcile or all applied, 2 proposals shown, 1 error.
+
+    Examples:
+
+      azprov reconcile --env prod
+
+      azprov reconcile --env prod --format markdown
+
+      azprov reconcile --env prod --apply adopt --only azurerm_postgresql_flexible_server.db
+    """
+    settings, environment = settings_and_env(config, env)
+    variables = check_variables(var)
+    found = audit(settings, environment, state, live, subscription, arm_endpoint, quiet=True)
+    planned = imports_for(found)
+    ctx = ReconcileContext(
+        environment=environment.name,
+        var_file=environment.var_file,
+        config=found.config,
+        var_lines=var_lines(settings.terraform_dir / environment.var_file),
+        import_names={ResourceId.parse(b.id).key: b.to for b in planned.blocks},
+    )
+    items = proposals(found.analysis.findings, ctx)
+    if apply is None:
+        typer.echo(render_proposals(items, output_format, environment.name), nl=False)
+        raise typer.Exit(2 if items else 0)
+    chosen = choose(items, only or [])
+    carry_out(settings, environment, chosen, Way(apply.value), planned, variables, yes)
+    raise typer.Exit(0)
+
+
+def choose(items: list[Proposal], only: list[str]) -> list[Proposal]:
+    if not only:
+        return items
+    known = {p.target for p in items} | {p.finding.address for p in items if p.finding.address}
+    unknown = [o for o in only if o not in known]
+    if unknown:
+        raise ConfigError(
+            f"--only {unknown[0]!r} matches no finding; targets: {', '.join(sorted(known))}"
+        )
+    return [p for p in items if p.target in only or p.finding.address in only]
+
+
+def carry_out(
+    settings: Settings,
+    env: Environment,
+    chosen: list[Proposal],
+    way: Way,
+    planned: ImportPlan,
+    variables: Sequence[str],
+    yes: bool,
+) -> None:
+    remedies = [(p, p.revert if way is Way.REVERT else p.adopt) for p in chosen]
+    doable = [(p, r) for p, r in remedies if r.action is not None]
+    for p, r in remedies:
+        if r.action is None:
+            stderr.print(
+                f"azprov: not done for {p.target}: {r.summary}", markup=False, soft_wrap=True
+            )
+    if not doable:
+        stderr.print("azprov: nothing azprov can do automatically", markup=False, soft_wrap=True)
+        return
+    for p, r in doable:
+        stderr.print(f"  {way.value} {p.target}: {r.step}", markup=False, soft_wrap=True)
+    confirm(f"Carry out these {len(doable)} step(s) on {env.name}?", yes)
+    by_action: dict[str, list[tuple[Proposal, Remedy]]] = {}
+    for p, r in doable:
+        by_action.setdefault(r.action or "", []).append((p, r))
+    if "tfvars" in by_action:
+        edit_var_file(require_var_file(settings, env), [r for _, r in by_action["tfvars"]])
+    if "import" in by_action:
+        wanted = {p.target for p, _ in by_action["import"]}
+        subset = ImportPlan(tuple(b for b in planned.blocks if b.to in wanted), ())
+        target = settings.terraform_dir / f"imports.{env.name}.tf"
+        if target.exists():
+            raise ConfigError(f"{target} already exists: review and apply or remove it first")
+        emit(render_imports(subset, env.name), target)
+    if "state-rm" in by_action or "apply" in by_action:
+        terraform = terraform_for(settings)
+        terraform.init(env.state_key)
+        if "state-rm" in by_action:
+            terraform.state_rm([p.target for p, _ in by_action["state-rm"]])
+        if "apply" in by_action:
+            require_var_file(settings, env)
+            refuse_other_environments_files(settings, env)
+            paths = SavedPlanPaths.for_env(env.name)
+            paths.directory.mkdir(parents=True, exist_ok=True)
+            planfile = paths.directory / "reconcile.tfplan"
+            targets = list(dict.fromkeys(p.target for p, _ in by_action["apply"]))
+            if terraform.plan(env.var_file, planfile, variables, targets=targets) == 2:
+                terraform.apply(planfile)
+            planfile.unlink(missing_ok=True)
+
+
+def edit_var_file(path: Path, remedies: list[Remedy]) -> None:
+    """Rewrite the var-file lines the adopt steps name, keeping everything else as it is."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    for remedy in remedies:
+        assert remedy.new_line is not None
+        name = remedy.new_line.split("=", 1)[0].strip()
+        found = var_file_line(path, name)
+        if found is None:
+            raise ConfigError(f"{name} is no longer set in {path}")
+        indent = lines[found.line - 1][
+            : len(lines[found.line - 1]) - len(lines[found.line - 1].lstrip())
+        ]
+        lines[found.line - 1] = f"{indent}{remedy.new_line}\n"
+        path.write_text("".join(lines), encoding="utf-8")
+    stderr.print(
+        f"updated {path}: run `azprov plan --env` to check the result", markup=False, soft_wrap=True
+    )
