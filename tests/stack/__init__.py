@@ -1,0 +1,1 @@
+"""Checks of the governed stack: terraform/, dockerfiles/, .github/workflows/, scripts/."""
