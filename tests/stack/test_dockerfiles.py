@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ._support import DOCKERFILES, optional_tool, require_tool
+from ._support import DOCKERFILES, TerraformConfig, one, optional_tool, require_tool
 
 BACKEND = DOCKERFILES / "backend" / "Dockerfile.prod"
 FRONTEND = DOCKERFILES / "frontend" / "Dockerfile.prod"
@@ -233,6 +233,23 @@ def test_nginx_serves_the_runtime_api_url() -> None:
     assert "${VITE_API_URL}" in locations["= /config.json"]
 
 
+def test_images_listen_where_terraform_sends_traffic_and_probes(tf: TerraformConfig) -> None:
+    backend_cmd = exec_form(parse_dockerfile(BACKEND)[-1].all("CMD")[0])
+    nginx = NGINX_CONF.read_text(encoding="utf-8")
+    listen = re.findall(r"^\s*listen\s+(\d+)\s*;", nginx, re.M)
+    served = {"backend": backend_cmd[backend_cmd.index("--bind") + 1].rsplit(":", 1)[1]}
+    served["frontend"] = listen[0]
+    for name in ("backend", "frontend"):
+        app = tf.resource("azurerm_container_app", name)
+        assert str(one(app["ingress"], "ingress")["target_port"]) == served[name], name
+        container = one(one(app["template"], "template")["container"], "container")
+        for probe in ("liveness_probe", "readiness_probe"):
+            spec = one(container[probe], probe)
+            assert str(spec["port"]) == served[name], f"{name} {probe}"
+            if spec["transport"] == "HTTP":
+                assert f"location = {spec['path']}" in nginx, f"{name} {probe} path"
+
+
 # --- nginx.conf, for real (when nginx is installed) --------------------------------------
 
 
@@ -271,8 +288,8 @@ def nginx_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server = render_template(
         NGINX_CONF.read_text(encoding="utf-8"), {"VITE_API_URL": "https://api.example.test"}
     )
+    assert "listen 80;" in server
     server = server.replace("listen 80;", f"listen 127.0.0.1:{port};")
-    server = server.replace("listen [::]:80;", "")
     server = server.replace("/usr/share/nginx/html", str(html))
     (base / "server.conf").write_text(server, encoding="utf-8")
     # As root, nginx would run its workers as nobody, who cannot read pytest's temp dir.
