@@ -110,7 +110,7 @@ def state_reader(
         return lambda: load_state(path)
 
     def from_terraform() -> StateDocument:
-        terraform = Terraform(settings.terraform_dir)
+        terraform = Terraform(settings.terraform_dir, backend=settings.backend)
         terraform.init(env.state_key)
         return parse_state(terraform.show_state_json(), source=f"terraform show ({env.state_key})")
 
