@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import partial
 from io import StringIO
 from pathlib import Path
 from typing import Annotated
@@ -33,11 +32,12 @@ from provisioner.cli.common import (
     ConfigOption,
     EnvOption,
     FormatOption,
+    LiveOption,
     OutputFormat,
     StateOption,
     SubscriptionOption,
-    azure_reader,
     emit,
+    live_reader,
     reports_errors,
     settings_and_env,
     stderr,
@@ -52,10 +52,9 @@ from provisioner.cli.tf_common import (
     terraform_for,
     terraform_state_reader,
 )
-from provisioner.cli.verify import LiveOption, snapshot_reader
 from provisioner.config import Environment, Settings
 from provisioner.errors import ConfigError
-from provisioner.live import DEFAULT_ARM_ENDPOINT, Inventory
+from provisioner.live import DEFAULT_ARM_ENDPOINT
 from provisioner.model import Analysis, ResourceId
 from provisioner.saved_plan import SavedPlanPaths
 from provisioner.state import StateDocument, load_state
@@ -84,11 +83,7 @@ def audit(
         if state is not None
         else terraform_state_reader(terraform_for(settings), env)()
     )
-    read_live: Callable[[pipeline.Scope], Inventory]
-    if live is not None:
-        read_live, source = partial(snapshot_reader, live, env.name), str(live)
-    else:
-        read_live, source = azure_reader(arm_endpoint, quiet), "azure"
+    read_live, source = live_reader(live, env.name, arm_endpoint, quiet)
     analysis = pipeline.verify(
         env, lambda: document, read_live, subscription_override=subscription, live_source=source
     )

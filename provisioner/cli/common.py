@@ -22,6 +22,7 @@ from provisioner.live import (
     Connection,
     Inventory,
     credential_from_environment,
+    load_snapshot,
     read_inventory,
 )
 from provisioner.pipeline import Scope
@@ -66,6 +67,14 @@ ArmEndpointOption = Annotated[
         "--arm-endpoint",
         envvar="AZPROV_ARM_ENDPOINT",
         help="Azure Resource Manager endpoint (sovereign clouds, local fakes).",
+    ),
+]
+LiveOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--live",
+        help="Replay a snapshot written by `azprov snapshot` instead of reading Azure.",
+        dir_okay=False,
     ),
 ]
 ConfigOption = Annotated[
@@ -157,6 +166,16 @@ def azure_reader(arm_endpoint: str, quiet: bool) -> Callable[[Scope], Inventory]
             )
 
     return read
+
+
+def live_reader(
+    live: Path | None, environment: str, arm_endpoint: str, quiet: bool
+) -> tuple[Callable[[Scope], Inventory], str]:
+    """The live side and its name for reports: a snapshot file (`--live`) or Azure."""
+    if live is None:
+        return azure_reader(arm_endpoint, quiet), "azure"
+    snapshot = live
+    return (lambda _: load_snapshot(snapshot, environment)), str(live)
 
 
 def emit(text: str, output: Path | None) -> None:

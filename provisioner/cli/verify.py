@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-from pathlib import Path
-from typing import Annotated
-
 import typer
 
 from provisioner import pipeline
@@ -15,31 +10,19 @@ from provisioner.cli.common import (
     ConfigOption,
     EnvOption,
     FormatOption,
+    LiveOption,
     OutputFormat,
     OutputOption,
     StateOption,
     SubscriptionOption,
-    azure_reader,
     emit,
+    live_reader,
     reports_errors,
     settings_and_env,
     state_reader,
 )
-from provisioner.live import DEFAULT_ARM_ENDPOINT, Inventory, load_snapshot
+from provisioner.live import DEFAULT_ARM_ENDPOINT
 from provisioner.reporters import FORMATS, table
-
-LiveOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--live",
-        help="Replay a snapshot written by `azprov snapshot` instead of reading Azure.",
-        dir_okay=False,
-    ),
-]
-
-
-def snapshot_reader(path: Path, environment: str, _: pipeline.Scope) -> Inventory:
-    return load_snapshot(path, environment)
 
 
 @reports_errors
@@ -70,11 +53,7 @@ def verify(
     """
     settings, environment = settings_and_env(config, env)
     quiet = output_format is not OutputFormat.table or output is not None
-    read_live: Callable[[pipeline.Scope], Inventory]
-    if live is not None:
-        read_live, source = partial(snapshot_reader, live, environment.name), str(live)
-    else:
-        read_live, source = azure_reader(arm_endpoint, quiet), "azure"
+    read_live, source = live_reader(live, environment.name, arm_endpoint, quiet)
     analysis = pipeline.verify(
         environment,
         state_reader(settings, environment, state),
