@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,9 @@ class Environment:
     resource_groups: tuple[str, ...] = ()
     # Terraform addresses or ARM IDs never reported (deliberate exceptions).
     ignore: tuple[str, ...] = ()
+    # `[environments.<name>.policy.<RULE>]` tables: per-environment rule overrides, raw;
+    # `provisioner.analysers.policy` validates them (it knows the rules and their settings).
+    policy: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,11 @@ class Settings:
     environments: dict[str, Environment] = field(default_factory=dict)
     # `[backend]` settings passed to `terraform init` as -backend-config (never the key).
     backend: dict[str, str] = field(default_factory=dict)
+    # `[policy.<RULE>]` tables: overrides for every environment (an environment's own win).
+    policy: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # `[isolation] shared`: ARM IDs, names, FQDNs or login servers deliberately shared
+    # between environments; references to them are not isolation findings.
+    shared: tuple[str, ...] = ()
 
     def environment(self, name: str) -> Environment:
         """The named environment, or a one-line error listing the known ones."""
@@ -46,6 +55,12 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where} must be a list of strings")
     return tuple(value)
+
+
+def _rule_tables(value: Any, where: str) -> dict[str, dict[str, Any]]:
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise ConfigError(f"{where} must hold one table per rule, e.g. [{where}.RULE_ID]")
+    return {str(rule): dict(body) for rule, body in value.items()}
 
 
 def load_settings(path: Path | None = None, root: Path = Path()) -> Settings:
@@ -73,6 +88,7 @@ def load_settings(path: Path | None = None, root: Path = Path()) -> Settings:
             var_file=str(body.get("var_file", f"{name}.tfvars")),
             resource_groups=_strings(body.get("resource_groups", []), f"{where}.resource_groups"),
             ignore=_strings(body.get("ignore", []), f"{where}.ignore"),
+            policy=_rule_tables(body.get("policy", {}), f"environments.{name}.policy"),
         )
     backend = raw.get("backend", {})
     if not isinstance(backend, dict) or not all(
@@ -83,6 +99,8 @@ def load_settings(path: Path | None = None, root: Path = Path()) -> Settings:
         terraform_dir=root / tf_dir,
         environments=environments,
         backend={str(k): _backend_value(v) for k, v in backend.items()},
+        policy=_rule_tables(raw.get("policy", {}), "policy"),
+        shared=_strings(raw.get("isolation", {}).get("shared", []), f"{path}: isolation.shared"),
     )
 
 

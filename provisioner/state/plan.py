@@ -92,6 +92,10 @@ class ResourceChange:
     import_id: str | None = None
     deposed: str | None = None
     changes: tuple[AttributeChange, ...] = ()
+    # The whole object before and after (planned values), as nested JSON with sensitive and
+    # secret-named values replaced by `***` and unknown-after-apply values by UNKNOWN.
+    before: Any = None
+    after: Any = None
 
     @property
     def destructive(self) -> bool:
@@ -212,7 +216,36 @@ def _change(raw: Mapping[str, Any]) -> ResourceChange:
         import_id=importing.get("id") if isinstance(importing, dict) else None,
         deposed=raw.get("deposed"),
         changes=tuple(attribute_changes(change)),
+        before=_redacted(change.get("before"), None, change.get("before_sensitive")),
+        after=_redacted(
+            change.get("after"), change.get("after_unknown"), change.get("after_sensitive")
+        ),
     )
+
+
+def _redacted(value: Any, unknown: Any, sensitive: Any, key: str = "") -> Any:
+    """`value` with its sensitive, secret-named and unknown parts replaced, keeping the shape."""
+    if unknown is True:
+        return UNKNOWN
+    if sensitive is True or (key and value is not None and _SECRET_NAME.search(key)):
+        return None if value is None else REDACTED
+    if isinstance(value, dict):
+        unknown_map = unknown if isinstance(unknown, dict) else {}
+        hidden_map = sensitive if isinstance(sensitive, dict) else {}
+        keys = [*value, *(k for k, v in unknown_map.items() if v is True and k not in value)]
+        return {k: _redacted(value.get(k), unknown_map.get(k), hidden_map.get(k), k) for k in keys}
+    if isinstance(value, list):
+        unknown_list = unknown if isinstance(unknown, list) else []
+        hidden_list = sensitive if isinstance(sensitive, list) else []
+
+        def at(marks: list[Any], i: int) -> Any:
+            return marks[i] if i < len(marks) else None
+
+        return [
+            _redacted(item, at(unknown_list, i), at(hidden_list, i), key)
+            for i, item in enumerate(value)
+        ]
+    return redact_value(value)
 
 
 def _output(name: str, raw: Mapping[str, Any]) -> OutputChange:

