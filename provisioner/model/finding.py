@@ -38,6 +38,8 @@ class Finding:
     attribute: str | None = None
     expected: Any = None
     actual: Any = None
+    # The policy rule that produced a `policy` finding (`pg-backup-retention`), else None.
+    rule: str | None = None
 
     @property
     def sort_key(self) -> tuple[int, str, str, str]:

@@ -9,6 +9,7 @@ from provisioner.model import Analysis, Finding, redact_value
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
+    extra = {"rule": finding.rule} if finding.rule else {}
     return {
         "kind": finding.kind.value,
         "address": finding.address,
@@ -19,6 +20,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "actual": redact_value(finding.actual),
         "severity": finding.severity.value,
         "message": finding.message,
+        **extra,
     }
 
 
