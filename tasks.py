@@ -6,13 +6,16 @@
 
 Each command creates `.venv/` on first use and installs the project into it; later runs
 reuse it until pyproject.toml changes. Checkov gets a virtual environment of its own in the
-user cache, because its pinned dependencies clash with ours.
+user cache, because its pinned dependencies clash with ours. The audit report's rendering
+test needs Chromium: `test` installs Debian's `chromium` package when it is missing and
+apt-get can run (root, as in CI); elsewhere that one test is skipped unless required.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -63,6 +66,35 @@ def project_venv(extra: str) -> Path:
     return ensure_venv(VENV, f"-e{ROOT}[{extra}]", (ROOT / "pyproject.toml").read_bytes())
 
 
+def ensure_chromium() -> bool:
+    """Chromium on PATH, installing Debian's package if we may; False when it is absent."""
+    if shutil.which("chromium"):
+        return True
+    if not (shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0):
+        print("tasks.py: chromium not found and apt-get unavailable; its test will be skipped.")
+        return False
+    print("Installing Debian's chromium (once) ...", flush=True)
+    quiet = {
+        "stdout": subprocess.DEVNULL,
+        "env": dict(os.environ, DEBIAN_FRONTEND="noninteractive"),
+    }
+    installed = (
+        subprocess.call(
+            ["apt-get", "install", "-y", "--no-install-recommends", "chromium"], **quiet
+        )
+        == 0
+    )
+    if not installed:  # a fresh image may have no package lists yet
+        subprocess.call(["apt-get", "update"], **quiet)
+        installed = (
+            subprocess.call(
+                ["apt-get", "install", "-y", "--no-install-recommends", "chromium"], **quiet
+            )
+            == 0
+        )
+    return installed and shutil.which("chromium") is not None
+
+
 def demo() -> int:
     bindir = project_venv("dev")
     code = run(bindir / "azprov", *DEMO)
@@ -76,6 +108,8 @@ def test() -> int:
     bindir = project_venv("dev")
     checkov = ensure_venv(CHECKOV_VENV, f"checkov=={CHECKOV_VERSION}", b"")
     env = dict(os.environ, AZPROV_CHECKOV=str(checkov / "checkov"), AZPROV_REQUIRE_TOOLS="1")
+    if not ensure_chromium():
+        env["AZPROV_OPTIONAL_TOOLS"] = "chromium"
     env["PATH"] = f"{bindir}{os.pathsep}{env.get('PATH', '')}"
     steps: list[tuple[str | Path, ...]] = [
         (bindir / "ruff", "check", "."),
