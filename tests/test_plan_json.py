@@ -131,3 +131,34 @@ def test_format_01_plan_from_terraform_012() -> None:
 def test_bad_plan_json_is_one_clear_error(text: str, message: str) -> None:
     with pytest.raises(PlanError, match=message):
         parse_plan(text, source="tfplan.json")
+
+
+def test_whole_objects_keep_their_shape_with_secrets_masked_and_unknowns_marked() -> None:
+    doc = {
+        "format_version": "1.2",
+        "resource_changes": [
+            {
+                "address": "azurerm_container_app.api",
+                "type": "azurerm_container_app",
+                "name": "api",
+                "change": {
+                    "actions": ["update"],
+                    "before": {"secret": [{"name": "db", "value": "hunter2"}], "fqdn": "a.io"},
+                    "after": {
+                        "secret": [{"name": "db", "value": "hunter3"}],
+                        "registry": [{"password_secret_name": "acr-pw"}],
+                        "env": [{"name": "DB", "secret_name": "db", "value": "plain"}],
+                    },
+                    "after_unknown": {"fqdn": True},
+                    "after_sensitive": {"env": [{"value": True}]},
+                },
+            }
+        ],
+    }
+    change = parse_plan(json.dumps(doc)).resource_changes[0]
+    assert change.before == {"secret": "***", "fqdn": "a.io"}
+    assert change.after["secret"] == "***"  # the whole block is secret-named
+    assert change.after["registry"] == [{"password_secret_name": "acr-pw"}]  # names a secret
+    assert change.after["env"] == [{"name": "DB", "secret_name": "db", "value": "***"}]
+    assert change.after["fqdn"] == UNKNOWN
+    assert "hunter" not in repr(change)

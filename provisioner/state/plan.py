@@ -21,7 +21,10 @@ from provisioner.model import REDACTED, redact_value
 
 UNKNOWN = "(known after apply)"
 SUPPORTED_MAJOR = ("0", "1")
-_SECRET_NAME = re.compile(r"(password|secret|token|private_key|access_key|shared_key|api_key)")
+# Attribute names whose values are secrets; `*secret_name` merely names a secret.
+_SECRET_NAME = re.compile(
+    r"(password|secret|token|private_key|access_key|shared_key|api_key)(?!.*_name$)"
+)
 
 
 class PlanError(StateError):
@@ -290,7 +293,8 @@ def _is_secret(path: str, hidden: set[str]) -> bool:
         return True
     if "" in hidden:  # the whole object is sensitive
         return True
-    return bool(_SECRET_NAME.search(path.rsplit(".", 1)[-1]))
+    # `secret.0.value` is as secret as `secret`: any named step of the path counts.
+    return any(_SECRET_NAME.search(step) for step in path.split("."))
 
 
 def _shown(value: Any, secret: bool) -> Any:
