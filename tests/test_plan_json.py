@@ -147,7 +147,11 @@ def test_whole_objects_keep_their_shape_with_secrets_masked_and_unknowns_marked(
                     "after": {
                         "secret": [{"name": "db", "value": "hunter3"}],
                         "registry": [{"password_secret_name": "acr-pw"}],
-                        "env": [{"name": "DB", "secret_name": "db", "value": "plain"}],
+                        "env": [
+                            {"name": "DB", "secret_name": "db", "value": "plain"},
+                            {"name": "DB_PASSWORD", "value": "hunter4"},
+                        ],
+                        "app_settings": {"SMTP_PASSWORD": "hunter5"},
                     },
                     "after_unknown": {"fqdn": True},
                     "after_sensitive": {"env": [{"value": True}]},
@@ -159,6 +163,14 @@ def test_whole_objects_keep_their_shape_with_secrets_masked_and_unknowns_marked(
     assert change.before == {"secret": "***", "fqdn": "a.io"}
     assert change.after["secret"] == "***"  # the whole block is secret-named
     assert change.after["registry"] == [{"password_secret_name": "acr-pw"}]  # names a secret
-    assert change.after["env"] == [{"name": "DB", "secret_name": "db", "value": "***"}]
+    assert change.after["env"] == [
+        {"name": "DB", "secret_name": "db", "value": "***"},  # marked sensitive
+        {"name": "DB_PASSWORD", "value": "***"},  # its name says it is a secret
+    ]
+    assert change.after["app_settings"] == {"SMTP_PASSWORD": "***"}
     assert change.after["fqdn"] == UNKNOWN
+    by_path = {c.path: c for c in change.changes}
+    assert by_path["secret"].sensitive  # hunter2 -> hunter3 is a change, shown as *** -> ***
+    assert (by_path["secret"].before, by_path["secret"].after) == ("***", "***")
+    assert by_path["env.1.value"].after == "***"
     assert "hunter" not in repr(change)

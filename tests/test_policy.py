@@ -17,7 +17,7 @@ from provisioner.analysers.policy import (
     policy_findings,
     rules_for,
 )
-from provisioner.analysers.policy_rules import carries_credentials, secret_like_name
+from provisioner.model import carries_credentials, secret_like_name
 from provisioner.config import Settings, load_settings
 from provisioner.errors import ConfigError
 from provisioner.live import Inventory

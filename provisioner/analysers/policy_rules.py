@@ -9,15 +9,20 @@ apply, a value Terraform marks sensitive, or an absent attribute yields nothing 
 from __future__ import annotations
 
 import ipaddress
-import itertools
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from provisioner.mapping.catalog import TYPES
 from provisioner.mapping.spec import MapOf
-from provisioner.model import REDACTED, Resource, Sensitive, Severity
+from provisioner.model import (
+    REDACTED,
+    Resource,
+    Sensitive,
+    Severity,
+    carries_credentials,
+    secret_like_name,
+)
 from provisioner.state.plan import UNKNOWN  # how a plan's value known only after apply reads
 
 PROD = "prod"
@@ -211,66 +216,6 @@ def check_acr_admin(res: Resource, _: Mapping[str, Any]) -> Iterator[Violation]:
 
 
 # -- container apps ---------------------------------------------------------------------
-
-# Tokens of an env var name that say it holds a secret (`DB_PASSWORD`, `apiKey`, `PGPASS`).
-_SECRET_TOKENS = frozenset(
-    {
-        "PASSWORD",
-        "PASSWD",
-        "PASS",
-        "PWD",
-        "PASSPHRASE",
-        "SECRET",
-        "SECRETS",
-        "TOKEN",
-        "KEY",
-        "APIKEY",
-        "CREDENTIAL",
-        "CREDENTIALS",
-        "DSN",
-        "CONNSTR",
-        "CONNECTIONSTRING",
-        "SAS",
-        "PRIVATEKEY",
-        "CLIENTSECRET",
-        "JWT",
-        "COOKIE",
-    }
-)
-_SECRET_PHRASES = (("DATABASE", "URL"), ("DB", "URL"), ("CONNECTION", "STRING"), ("CONN", "STR"))
-# KEY next to these names something public (a public key, a Key Vault's name or URL).
-_PUBLIC_KEY_NEIGHBOURS = frozenset({"PUBLIC", "VAULT", "ID", "NAME", "URL", "URI"})
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-# user:password@ in a URL; Password=/AccountKey=/SharedAccessKey=/sig= in a connection string.
-# Both still match once the password itself has been redacted to `***`.
-_URL_CREDENTIALS = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:[^@\s/]+@")
-_KV_CREDENTIALS = re.compile(
-    r"\b(?:password|pwd|passwd|accountkey|sharedaccesskey|sig)\s*=", re.IGNORECASE
-)
-
-
-def _tokens(name: str) -> list[str]:
-    return [t for t in re.split(r"[^A-Z0-9]+", _CAMEL.sub("_", name).upper()) if t]
-
-
-def secret_like_name(name: str) -> bool:
-    """Whether an env var's name says it holds a secret (`DATABASE_URL`, `GEMINI_API_KEY`)."""
-    tokens = _tokens(name)
-    for i, token in enumerate(tokens):
-        if token == "KEY":  # noqa: S105 - a word of a variable name, not a password
-            neighbours = set(tokens[max(i - 1, 0) : i]) | set(tokens[i + 1 : i + 2])
-            if neighbours & _PUBLIC_KEY_NEIGHBOURS:
-                continue
-            return True
-        if token in _SECRET_TOKENS:
-            return True
-    pairs = set(itertools.pairwise(tokens))
-    return any(phrase in pairs for phrase in _SECRET_PHRASES)
-
-
-def carries_credentials(value: str) -> bool:
-    """Whether a plain value embeds credentials (`postgres://user:pass@host`, `Password=`)."""
-    return bool(_URL_CREDENTIALS.search(value) or _KV_CREDENTIALS.search(value))
 
 
 def _members(attributes: Mapping[str, Any], name: str) -> tuple[str, ...]:

@@ -4,7 +4,14 @@ from provisioner.model.finding import Analysis, Finding, FindingKind, Severity, 
 from provisioner.model.live import ANY_TOP_LEVEL, Coverage
 from provisioner.model.resource import Resource, StateResource
 from provisioner.model.resource_id import ResourceId
-from provisioner.model.values import REDACTED, Sensitive, redact_text, redact_value
+from provisioner.model.values import (
+    REDACTED,
+    Sensitive,
+    carries_credentials,
+    redact_text,
+    redact_value,
+    secret_like_name,
+)
 
 __all__ = [
     "ANY_TOP_LEVEL",
@@ -19,6 +26,8 @@ __all__ = [
     "Severity",
     "StateResource",
     "Unread",
+    "carries_credentials",
     "redact_text",
     "redact_value",
+    "secret_like_name",
 ]

@@ -14,6 +14,10 @@ class FindingKind(StrEnum):
     ISOLATION = "isolation"
     POLICY = "policy"
 
+    @property
+    def is_drift(self) -> bool:
+        return self in (FindingKind.CHANGED, FindingKind.MISSING, FindingKind.UNMANAGED)
+
 
 class Severity(StrEnum):
     HIGH = "high"
@@ -67,6 +71,9 @@ class Analysis:
     not_checked: tuple[str, ...] = field(default=())
     live_source: str = "azure"
     live_taken_at: str | None = None
+    # Lines a reader needs besides the findings: policy overrides and their reasons,
+    # environments the isolation check could not compare against.
+    notes: tuple[str, ...] = ()
 
     @property
     def exit_code(self) -> int:

@@ -50,9 +50,15 @@ def verdict(analysis: Analysis) -> str:
         return "INCOMPLETE: parts of the environment could not be read (exit 1)"
     if not analysis.findings:
         return "CLEAN: Azure matches the Terraform state (exit 0)"
-    counts = Counter(f.kind.value for f in analysis.findings)
-    parts = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
-    return f"DRIFT: {len(analysis.findings)} findings ({parts}) (exit 2)"
+    counts = Counter(f.kind for f in analysis.findings)
+    parts = ", ".join(f"{counts[kind]} {kind.value}" for kind in FindingKind if counts[kind])
+    label = "DRIFT" if all(kind.is_drift for kind in counts) else "FINDINGS"
+    return f"{label}: {len(analysis.findings)} findings ({parts}) (exit 2)"
+
+
+def explained(analysis: Analysis) -> list[Finding]:
+    """Findings whose message carries what a table cell cannot: isolation and policy."""
+    return [f for f in analysis.findings if not f.kind.is_drift]
 
 
 def not_checked_line(analysis: Analysis) -> str:

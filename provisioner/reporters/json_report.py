@@ -32,6 +32,7 @@ def render(analysis: Analysis) -> str:
         "findings": [finding_dict(f) for f in analysis.findings],
         "unread": [vars(u) for u in analysis.unread],
         "not_checked": list(analysis.not_checked),
+        "notes": list(analysis.notes),
         "live": {"source": analysis.live_source, "taken_at": analysis.live_taken_at},
         "exit_code": analysis.exit_code,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from provisioner.model import Analysis
 from provisioner.reporters.common import (
+    explained,
     headline,
     not_checked_line,
     resource_label,
@@ -34,6 +35,10 @@ def render(analysis: Analysis) -> str:
             ]
             lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
         lines.append("")
+    for f in explained(analysis):
+        lines.append(f"- **{f.kind.value}** `{resource_label(f)}`: {f.message}")
+    for note in analysis.notes:
+        lines.append(f"- {note}")
     for u in analysis.unread:
         lines.append(f"- :warning: could not read {u.what} under `{u.scope}`: {u.reason}")
     if analysis.not_checked:

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from provisioner.model import Analysis
 from provisioner.reporters.common import (
+    explained,
     headline,
     not_checked_line,
     resource_label,
@@ -42,6 +43,10 @@ def render(analysis: Analysis, color: bool = False, width: int = 120) -> str:
             )
             table.add_row(Text(sev, style=SEVERITY_STYLE[sev]), *map(Text, cells))
         console.print(table)
+    for f in explained(analysis):
+        console.print(Text(f"{f.kind.value}: {resource_label(f)}: {f.message}"))
+    for note in analysis.notes:
+        console.print(Text(f"note: {note}"))
     for u in analysis.unread:
         console.print(
             f"[red]could not read[/] {u.what} under {u.scope}: {u.reason}", highlight=False

@@ -17,13 +17,14 @@ from enum import StrEnum
 from typing import Any
 
 from provisioner.errors import StateError
-from provisioner.model import REDACTED, redact_value
+from provisioner.model import REDACTED, redact_value, secret_like_name
 
 UNKNOWN = "(known after apply)"
 SUPPORTED_MAJOR = ("0", "1")
 # Attribute names whose values are secrets; `*secret_name` merely names a secret.
 _SECRET_NAME = re.compile(
-    r"(password|secret|token|private_key|access_key|shared_key|api_key)(?!.*_name$)"
+    r"(password|secret|token|private_key|access_key|shared_key|api_key)(?!.*_name$)",
+    re.IGNORECASE,
 )
 
 
@@ -236,6 +237,8 @@ def _redacted(value: Any, unknown: Any, sensitive: Any, key: str = "") -> Any:
         unknown_map = unknown if isinstance(unknown, dict) else {}
         hidden_map = sensitive if isinstance(sensitive, dict) else {}
         keys = [*value, *(k for k, v in unknown_map.items() if v is True and k not in value)]
+        if isinstance(value.get("name"), str) and secret_like_name(value["name"]):
+            hidden_map = {**hidden_map, "value": True}  # {"name": "DB_PASSWORD", "value": ...}
         return {k: _redacted(value.get(k), unknown_map.get(k), hidden_map.get(k), k) for k in keys}
     if isinstance(value, list):
         unknown_list = unknown if isinstance(unknown, list) else []
@@ -264,55 +267,51 @@ def _output(name: str, raw: Mapping[str, Any]) -> OutputChange:
 
 
 def attribute_changes(change: Mapping[str, Any]) -> Iterator[AttributeChange]:
-    """Leaf attributes that differ, or become known only after apply, in one change."""
-    before = _leaves(change.get("before"))
-    after = _leaves(change.get("after"))
-    unknown = {p for p, v in _leaves(change.get("after_unknown")).items() if v is True}
-    hidden = {
-        p
-        for marks in (change.get("before_sensitive"), change.get("after_sensitive"))
-        for p, v in _leaves(marks).items()
-        if v is True
-    }
-    for path in sorted(before.keys() | after.keys() | unknown):
-        is_unknown = path in unknown or any(path.startswith(u + ".") for u in unknown)
-        if not is_unknown and before.get(path) == after.get(path):
+    """Leaf attributes that differ, or become known only after apply, in one change.
+
+    Leaves are taken from the redacted objects, so a secret block is one `***` leaf; whether
+    it changed is decided on the raw values, which never leave this function.
+    """
+    raw_before, raw_after = change.get("before"), change.get("after")
+    before = _leaves(_redacted(raw_before, None, change.get("before_sensitive")))
+    after = _leaves(
+        _redacted(raw_after, change.get("after_unknown"), change.get("after_sensitive"))
+    )
+    for path in sorted(before.keys() | after.keys()):
+        shown_before, shown_after = before.get(path), after.get(path)
+        unknown = shown_after == UNKNOWN
+        if not unknown and _at(raw_before, path) == _at(raw_after, path):
             continue
-        secret = _is_secret(path, hidden)
         yield AttributeChange(
-            path=path,
-            before=_shown(before.get(path), secret),
-            after=UNKNOWN if is_unknown else _shown(after.get(path), secret),
-            sensitive=secret,
-            unknown_after=is_unknown,
+            path=".".join(path),
+            before=shown_before,
+            after=shown_after,
+            sensitive=REDACTED in (shown_before, shown_after),
+            unknown_after=unknown,
         )
 
 
-def _is_secret(path: str, hidden: set[str]) -> bool:
-    if any(path == h or path.startswith(h + ".") for h in hidden):
-        return True
-    if "" in hidden:  # the whole object is sensitive
-        return True
-    # `secret.0.value` is as secret as `secret`: any named step of the path counts.
-    return any(_SECRET_NAME.search(step) for step in path.split("."))
+def _at(value: Any, path: tuple[str, ...]) -> Any:
+    for step in path:
+        if isinstance(value, dict):
+            value = value.get(step)
+        elif isinstance(value, list) and step.isdigit() and int(step) < len(value):
+            value = value[int(step)]
+        else:
+            return None
+    return value
 
 
-def _shown(value: Any, secret: bool) -> Any:
-    if value is None:
-        return None
-    return REDACTED if secret else redact_value(value)
-
-
-def _leaves(value: Any, prefix: str = "") -> dict[str, Any]:
-    """`{"a": [{"b": 1}]}` -> `{"a.0.b": 1}`; empty containers are leaves themselves."""
+def _leaves(value: Any, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
+    """`{"a": [{"b": 1}]}` -> `{("a", "0", "b"): 1}`; empty containers are leaves themselves."""
     if isinstance(value, dict) and value:
-        out: dict[str, Any] = {}
+        out: dict[tuple[str, ...], Any] = {}
         for key, item in value.items():
-            out.update(_leaves(item, f"{prefix}.{key}" if prefix else str(key)))
+            out.update(_leaves(item, (*prefix, str(key))))
         return out
     if isinstance(value, list) and value:
         out = {}
         for i, item in enumerate(value):
-            out.update(_leaves(item, f"{prefix}.{i}" if prefix else str(i)))
+            out.update(_leaves(item, (*prefix, str(i))))
         return out
     return {prefix: value}
