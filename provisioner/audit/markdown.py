@@ -1,0 +1,469 @@
+"""The audit as GitHub-flavoured Markdown, for a job summary.
+
+Long lists fold into `<details>`; the destructive changes never fold. GitHub refuses a
+step summary over 1 MiB, so when the full text is larger the longest, least important
+lists (updates, creates, images, outputs) are cut first, then every list, each cut saying
+how many rows are left out and where the full report is; a last resort cuts whole lines.
+Every user-supplied string is escaped: GitHub renders inline HTML in summaries.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from provisioner.audit.report import AuditReport, ChangeItem, DriftFate, DriftItem
+from provisioner.audit.wording import (
+    action_word,
+    clip,
+    comparison_summary,
+    comparison_word,
+    finding_expected,
+    finding_value,
+    image_status,
+    images_summary,
+    live_line,
+    plan_line,
+    replace_word,
+    resource_of,
+    show,
+)
+from provisioner.errors import ConfigError
+from provisioner.model import Finding, FindingKind, redact_text
+
+# GitHub's limit for one step's summary ("supports content up to a size of 1024k").
+GITHUB_SUMMARY_LIMIT = 1024 * 1024
+MIN_LIMIT = 1024
+# Lists longer than this fold into <details>.
+FOLD_AFTER = 10
+# Characters of one value shown in a cell; the HTML report has the whole value.
+CELL_WIDTH = 200
+# Characters that start inline markup anywhere; block markers matter only at the start.
+_INLINE = set("\\`*_[]|~")
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+_BLOCK_START = re.compile(r"^(?:([#+=!-])|(\d+)([.)]))")
+
+
+def text(raw: str, width: int = CELL_WIDTH) -> str:
+    """Plain text safe in a table cell: no markup, HTML or line breaks get through."""
+    out = []
+    for char in clip(redact_text(raw), width):
+        if char in _HTML:
+            out.append(_HTML[char])
+        elif char in _INLINE:
+            out.append("\\" + char)
+        elif char in "\r\n\t":
+            out.append(" ")
+        else:
+            out.append(char)
+    return _BLOCK_START.sub(_escape_block, "".join(out))
+
+
+def _escape_block(found: re.Match[str]) -> str:
+    if found[1]:
+        return "\\" + found[1]
+    return found[2] + "\\" + found[3]
+
+
+def code(raw: str, width: int = CELL_WIDTH) -> str:
+    return f"<code>{text(raw, width)}</code>" if raw else ""
+
+
+@dataclass(frozen=True)
+class _Caps:
+    """Rows shown per list: `bulk` for the long, less important lists, `every` for all."""
+
+    bulk: int | None = None
+    every: int | None = None
+
+    def of(self, bulk: bool) -> int | None:
+        caps = [c for c in (self.bulk if bulk else None, self.every) if c is not None]
+        return min(caps) if caps else None
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """A list rendered once and cut at assembly: table rows, or bullets without a header."""
+
+    lines: Sequence[str]
+    bulk: bool
+    header: Sequence[str] | None = None
+    # Folds into <details> with this summary when longer than FOLD_AFTER.
+    summary: str | None = None
+
+    def render(self, caps: _Caps, where: str) -> list[str]:
+        cap = caps.of(self.bulk)
+        shown = self.lines if cap is None else self.lines[:cap]
+        left = len(self.lines) - len(shown)
+        out: list[str] = []
+        if self.header is None:
+            out += shown
+            if left:
+                out.append(f"- _… and {left} more: see {where}._")
+        else:
+            if shown:
+                out += ["| " + " | ".join(self.header) + " |", "|" + "---|" * len(self.header)]
+                out += shown
+            if left:
+                out += ["", f"_… and {left} more rows: see {where}._"]
+        if len(self.lines) > FOLD_AFTER and self.summary:
+            return [f"<details><summary>{self.summary}</summary>", "", *out, "", "</details>", ""]
+        return [*out, ""]
+
+
+class _ShortenedNotice:
+    """Where the top says the summary was shortened (only when it was)."""
+
+
+Block = str | _Rows | _ShortenedNotice
+
+
+def _table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], bulk: bool, summary: str | None = None
+) -> list[Block]:
+    lines = ["| " + " | ".join(cell or " " for cell in row) + " |" for row in rows]
+    return [_Rows(lines, bulk, header, summary)]
+
+
+def _heading(title: str) -> list[Block]:
+    return [f"### {title}", ""]
+
+
+# --- sections ------------------------------------------------------------------------
+
+
+def _top(report: AuditReport) -> list[Block]:
+    lines: list[Block] = [
+        f"## azprov audit: {code(report.environment)}",
+        "",
+        f"**{text(report.verdict, 10_000)}**",
+        "",
+        f"- **{text(report.plan_summary)}**",
+        f"- {text(report.drift_summary)}",
+        f"- {text(report.findings_summary)}",
+        f"- {text(images_summary(report))}",
+    ]
+    if compared := comparison_summary(report):
+        lines.append(f"- {text(compared)}")
+    return [
+        *lines,
+        "",
+        f"_{text(plan_line(report), 1000)}; {text(live_line(report), 1000)}; "
+        f"generated {report.generated_at}_",
+        "",
+        _ShortenedNotice(),
+    ]
+
+
+def _destructive(report: AuditReport) -> list[Block]:
+    if not report.destructive:
+        return []
+    rows = [
+        [
+            f"**{text(action_word(c))}**",
+            code(c.address),
+            code(c.type),
+            text(c.name or ""),
+            text(replace_word(c)),
+        ]
+        for c in report.destructive
+    ]
+    blocks = [
+        *_heading(f":warning: Destructive changes ({len(report.destructive)})"),
+        *_table(["action", "resource", "type", "name", "why"], rows, bulk=False),
+    ]
+    attrs = [
+        [code(c.address), *_attribute_cells(a.path, a.before, a.after, a.forces_replacement)]
+        for c in report.replaces
+        for a in c.attributes
+    ]
+    if attrs:
+        blocks += _table(
+            ["replaced resource", "attribute", "before", "after"],
+            attrs,
+            bulk=True,
+            summary=f"What the replacements change ({len(attrs)} attributes)",
+        )
+    return blocks
+
+
+def _attribute_cells(path: str, before: object, after: object, forces: bool) -> list[str]:
+    name = code(path) + (" **forces replacement**" if forces else "")
+    return [name, code(show(before)), code(show(after))]
+
+
+def _updates(report: AuditReport) -> list[Block]:
+    if not report.updates:
+        return []
+    rows = [
+        [code(c.address), *_attribute_cells(a.path, a.before, a.after, False)]
+        for c in report.updates
+        for a in c.attributes
+    ]
+    title = f"Updates in place ({len(report.updates)} resources, {len(rows)} attributes)"
+    return [
+        *_heading(title),
+        *_table(["resource", "attribute", "before", "after"], rows, True, title),
+    ]
+
+
+def _creates(report: AuditReport) -> list[Block]:
+    if not report.creates:
+        return []
+    rows = [[code(c.address), code(c.type), text(c.name or "")] for c in report.creates]
+    title = f"Creates ({len(rows)})"
+    return [*_heading(title), *_table(["resource", "type", "name"], rows, True, title)]
+
+
+def _other_word(item: ChangeItem) -> str:
+    if item.import_id:
+        return "import " + item.import_id
+    if item.previous_address:
+        return f"moved from {item.previous_address}"
+    return "removed from the state only (forget)"
+
+
+def _other(report: AuditReport) -> list[Block]:
+    if not report.other:
+        return []
+    rows = [[code(c.address), text(_other_word(c))] for c in report.other]
+    title = f"Imports, moves and forgets ({len(rows)})"
+    return [*_heading(title), *_table(["resource", "what"], rows, True, title)]
+
+
+def _images(report: AuditReport) -> list[Block]:
+    if not report.images:
+        return []
+    ordered = sorted(report.images, key=lambda i: (i.status.value == "unchanged", i.slot))
+    rows = [
+        [code(i.address), text(i.container), code(i.before or ""), code(i.after or ""),
+         text(image_status(i))]
+        for i in ordered
+    ]  # fmt: skip
+    header = ["resource", "container", "now", "after apply", ""]
+    return [*_heading("Images deployed"), *_table(header, rows, True, f"{len(rows)} containers")]
+
+
+def _drift_rows(items: Iterable[DriftItem]) -> list[list[str]]:
+    return [
+        [
+            text(d.finding.kind.value),
+            code(resource_of(d.finding)),
+            code(d.finding.attribute or ""),
+            code(finding_expected(d.finding)),
+            code(finding_value(d.finding)),
+            text(d.why),
+        ]
+        for d in items
+    ]
+
+
+_DRIFT_HEADER = ["kind", "resource", "attribute", "state", "live", "after this apply"]
+
+
+def _drift(report: AuditReport) -> list[Block]:
+    if report.live is None:
+        return [*_heading("Live drift"), "Not checked: live Azure was not read.", ""]
+    lost = report.drift_with(DriftFate.OVERWRITTEN)
+    title = f"Live drift this apply overwrites ({len(lost)})"
+    blocks = _heading(title)
+    if lost:
+        blocks += _table(_DRIFT_HEADER, _drift_rows(lost), False, title)
+    else:
+        blocks += ["None: the apply keeps every live change azprov found.", ""]
+    kept = [d for d in report.drift if d.fate is not DriftFate.OVERWRITTEN]
+    if kept:
+        title = f"Live drift that stays or is adopted ({len(kept)})"
+        blocks += [*_heading(title), *_table(_DRIFT_HEADER, _drift_rows(kept), False, title)]
+    extra = [
+        f"- :x: could not read {text(u.what)} under {code(u.scope)}: {text(u.reason)}"
+        for u in report.live.unread
+    ]
+    if report.live.not_checked:
+        names = ", ".join(code(n) for n in report.live.not_checked)
+        extra.append(f"- not checked (azprov has no reader for their type): {names}")
+    return [*blocks, *([_Rows(extra, False)] if extra else [])]
+
+
+def _terraform_drift(report: AuditReport) -> list[Block]:
+    if not report.terraform_drift:
+        return []
+    rows: list[list[str]] = []
+    for c in report.terraform_drift:
+        attrs = [
+            [code(c.address), *_attribute_cells(a.path, a.before, a.after, False)]
+            for a in c.attributes
+        ]
+        rows += attrs or [[code(c.address), text(c.action.value), "", ""]]
+    title = f"Changes Terraform found outside Terraform ({len(report.terraform_drift)})"
+    return [
+        *_heading(title),
+        *_table(["resource", "attribute", "recorded", "now"], rows, True, title),
+    ]
+
+
+def _finding_rows(found: Sequence[Finding]) -> list[list[str]]:
+    return [
+        [
+            text(f.severity.value),
+            code(f.rule or ""),
+            code(resource_of(f)),
+            code(f.attribute or ""),
+            code(finding_value(f)),
+            text(f.message, 400),
+        ]
+        for f in found
+    ]
+
+
+def _findings(report: AuditReport) -> list[Block]:
+    blocks: list[Block] = []
+    header = ["severity", "rule", "resource", "attribute", "value", "message"]
+    kinds = [FindingKind.ISOLATION, FindingKind.POLICY]
+    others = [f for f in report.findings if f.kind not in kinds]
+    for kind, found in [*((k, report.findings_of(k)) for k in kinds), (None, others)]:
+        if kind is None and not found:
+            continue
+        title = f"{kind.value.capitalize() if kind else 'Other findings'} ({len(found)})"
+        blocks += _heading(title)
+        blocks += _table(header, _finding_rows(found), False, title) if found else ["None.", ""]
+    return blocks
+
+
+def _comparison(report: AuditReport) -> list[Block]:
+    result = report.comparison
+    if result is None:
+        return []
+    rows = [
+        [code(r.slot), code(r.other or ""), code(r.planned or ""), text(comparison_word(r))]
+        for r in result.rows
+    ]
+    title = f"What {result.environment} runs vs what {report.environment} will run"
+    header = ["container", text(f"{result.environment} now"),
+              text(f"{report.environment} after apply"), ""]  # fmt: skip
+    return [
+        *_heading(text(title)),
+        f"_{text(result.environment)}: {text(result.source, 1000)}_",
+        "",
+        *_table(header, rows, False, f"{len(rows)} containers, {result.differing} differ"),
+    ]
+
+
+def _outputs(report: AuditReport) -> list[Block]:
+    if not report.outputs:
+        return []
+    rows = [
+        [code(o.name), text(o.action.value), code(show(o.before)), code(show(o.after))]
+        for o in report.outputs
+    ]
+    title = f"Outputs changing ({len(rows)})"
+    return [*_heading(title), *_table(["output", "action", "before", "after"], rows, True, title)]
+
+
+def _notes(report: AuditReport) -> list[Block]:
+    if not report.notes:
+        return []
+    return [*_heading("Notes"), _Rows([f"- {text(n, 2000)}" for n in report.notes], False)]
+
+
+_SECTIONS: tuple[Callable[[AuditReport], list[Block]], ...] = (
+    _top,
+    _destructive,
+    _updates,
+    _creates,
+    _other,
+    _images,
+    _drift,
+    _terraform_drift,
+    _findings,
+    _comparison,
+    _outputs,
+    _notes,
+)
+
+
+# --- assembly and size -----------------------------------------------------------------
+
+
+def _where(artifact: str | None) -> str:
+    return f"the `{artifact}` artifact" if artifact else "the HTML or JSON report"
+
+
+def _assemble(blocks: Sequence[Block], caps: _Caps, artifact: str | None) -> str:
+    where = _where(artifact)
+    lines: list[str] = []
+    for block in blocks:
+        if isinstance(block, str):
+            lines.append(block)
+        elif isinstance(block, _Rows):
+            lines += block.render(caps, where)
+        elif caps != _Caps():
+            lines += [
+                f"> **Shortened to fit GitHub's summary limit.** The full report is in {where}.",
+                "",
+            ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _size(doc: str) -> int:
+    return len(doc.encode("utf-8"))
+
+
+def _largest_fitting(make: Callable[[int], str], high: int, limit: int) -> str | None:
+    """The document with the largest cap in [0, high] that fits, or None if none does."""
+    best = make(0)
+    if _size(best) > limit:
+        return None
+    low = 0
+    while low < high:
+        mid = (low + high + 1) // 2
+        doc = make(mid)
+        if _size(doc) <= limit:
+            low, best = mid, doc
+        else:
+            high = mid - 1
+    return best
+
+
+def render_markdown(
+    report: AuditReport, limit: int = GITHUB_SUMMARY_LIMIT, artifact: str | None = "audit.html"
+) -> str:
+    """The report as Markdown of at most `limit` bytes (UTF-8).
+
+    `artifact` names where the full report is kept (the HTML uploaded next to the
+    summary); it is what a shortened summary points to.
+    """
+    if limit < MIN_LIMIT:
+        raise ConfigError(f"a Markdown size limit of {limit} bytes is too small (min {MIN_LIMIT})")
+    blocks = [block for section in _SECTIONS for block in section(report)]
+    full = _assemble(blocks, _Caps(), artifact)
+    if _size(full) <= limit:
+        return full
+    longest = max((len(b.lines) for b in blocks if isinstance(b, _Rows)), default=0)
+    fitted = _largest_fitting(
+        lambda n: _assemble(blocks, _Caps(bulk=n), artifact), longest, limit
+    ) or _largest_fitting(
+        lambda n: _assemble(blocks, _Caps(bulk=0, every=n), artifact), longest, limit
+    )
+    if fitted is not None:
+        return fitted
+    return _cut_lines(_assemble(blocks, _Caps(bulk=0, every=0), artifact), limit, artifact)
+
+
+def _cut_lines(doc: str, limit: int, artifact: str | None) -> str:
+    """Last resort: whole lines up to the limit, open <details> closed, then the pointer."""
+    tail = f"\n\n_… cut to fit GitHub's summary limit: the full report is in {_where(artifact)}._\n"
+    budget = limit - _size(tail) - _size("\n</details>") * doc.count("<details>")
+    kept: list[str] = []
+    used = 0
+    for line in doc.splitlines():
+        cost = _size(line) + 1
+        if used + cost > budget:
+            break
+        kept.append(line)
+        used += cost
+    opened = sum(line.startswith("<details>") for line in kept)
+    closed = sum(line == "</details>" for line in kept)
+    kept += ["</details>"] * (opened - closed)
+    return "\n".join(kept) + tail

@@ -1,0 +1,126 @@
+"""How report values read, shared by the Markdown and HTML renderers (no markup here)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from provisioner.audit.images import ImageChange, ImageStatus
+from provisioner.audit.report import AuditReport, ChangeItem, ComparisonRow, DriftItem
+from provisioner.model import Finding, FindingKind, redact_value
+from provisioner.reporters.common import resource_label
+from provisioner.state.plan import Action
+
+NONE = "(none)"
+
+
+def show(value: Any) -> str:
+    """One value as a reviewer reads it: strings bare, the rest as compact JSON."""
+    if value is None:
+        return NONE
+    value = redact_value(value)
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=True, separators=(", ", ": "), default=str)
+
+
+def clip(text: str, width: int) -> str:
+    """`text` cut to `width` characters with an ellipsis (the HTML keeps the whole value)."""
+    return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
+
+
+def live_line(report: AuditReport) -> str:
+    live = report.live
+    if live is None:
+        return "live Azure: not read, so drift is not checked"
+    where = "a snapshot" if live.source != "azure" else "Azure"
+    when = f" taken {live.taken_at}" if live.taken_at else ""
+    return (
+        f"live: {where}{when}, subscription {live.subscription_id}, "
+        f"{live.resources_checked} resources checked"
+    )
+
+
+def plan_line(report: AuditReport) -> str:
+    version = f", Terraform {report.terraform_version}" if report.terraform_version else ""
+    return f"plan: {report.plan_source} (format {report.plan_format}{version})"
+
+
+def action_word(item: ChangeItem) -> str:
+    if item.action is Action.DELETE and item.deposed:
+        return "delete (deposed)"
+    if item.action is Action.REPLACE and item.reason is None:
+        return "replace"
+    return item.action.value
+
+
+def replace_word(item: ChangeItem) -> str:
+    """Why a destructive change happens: the forcing attributes, else Terraform's reason."""
+    if item.replace_paths:
+        return "forced by " + ", ".join(item.replace_paths)
+    return item.reason or ""
+
+
+def image_status(change: ImageChange) -> str:
+    return {
+        ImageStatus.NEW: "new",
+        ImageStatus.CHANGED: "changed",
+        ImageStatus.UNCHANGED: "unchanged",
+        ImageStatus.REMOVED: "removed",
+    }[change.status]
+
+
+def images_summary(report: AuditReport) -> str:
+    counts = dict.fromkeys(ImageStatus, 0)
+    for image in report.images:
+        counts[image.status] += 1
+    if not report.images:
+        return "Images: none in this plan"
+    parts = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
+    return f"Images: {len(report.images)} containers ({parts})"
+
+
+def comparison_summary(report: AuditReport) -> str | None:
+    result = report.comparison
+    if result is None:
+        return None
+    return (
+        f"{result.environment} vs {report.environment}: {result.differing} of "
+        f"{len(result.rows)} containers differ"
+    )
+
+
+def comparison_word(row: ComparisonRow) -> str:
+    if row.other is None:
+        return "not deployed there"
+    if row.planned is None:
+        return "not in this plan"
+    if row.same is None:
+        return "unknown"
+    return "same build" if row.same else "different"
+
+
+def finding_value(finding: Finding) -> str:
+    """What a finding found: the live value, or presence words for whole resources."""
+    if finding.kind is FindingKind.MISSING:
+        return "absent"
+    if finding.kind is FindingKind.UNMANAGED:
+        return "present"
+    return "" if finding.actual is None else show(finding.actual)
+
+
+def finding_expected(finding: Finding) -> str:
+    if finding.kind is FindingKind.MISSING:
+        return "present"
+    if finding.kind is FindingKind.UNMANAGED:
+        return "absent"
+    return "" if finding.expected is None else show(finding.expected)
+
+
+def resource_of(finding: Finding) -> str:
+    """The address, or `type name` for a resource the state does not hold."""
+    return resource_label(finding)
+
+
+def drift_title(item: DriftItem) -> str:
+    return f"{item.finding.kind.value}: {resource_of(item.finding)}"
