@@ -366,3 +366,156 @@ def example_prod() -> Environment:
 
 def dumps(doc: Any) -> str:
     return json.dumps(doc, indent=2) + "\n"
+
+
+def example_test() -> Environment:
+    """The bundled test environment: Burstable, short backups, scaled to zero, new images."""
+    env = Environment(
+        name="test", pg_sku=("Standard_B1ms", "Burstable"), backup_days=7, geo_backup=False,
+        min_replicas=0,
+    ).build()  # fmt: skip
+    for app in env.apps:
+        set_image_tag(env, app, DEPLOYED_TAG)
+    return env
+
+
+# The commit the pipeline deployed to test and now plans for prod.
+DEPLOYED_TAG = "9b1d7aa"
+
+
+def set_image_tag(env: Environment, app: str, tag: str) -> None:
+    """Point one app's container at `tag` on both sides (state and Azure)."""
+    name = f"ca-{env.app}-{app}-{env.name}"
+    body = env.find(f"/containerApps/{name}")
+    container = body["properties"]["template"]["containers"][0]
+    container["image"] = container["image"].rsplit(":", 1)[0] + f":{tag}"
+    record = next(
+        r for r in env.state_resources if r["instances"][0]["attributes"]["id"] == body["id"]
+    )
+    record["instances"][0]["attributes"]["template"][0]["container"][0]["image"] = container[
+        "image"
+    ]
+
+
+def _address(record: dict[str, Any]) -> str:
+    return f"{record['type']}.{record['name']}"
+
+
+def _sensitive_marks(record: dict[str, Any]) -> dict[str, Any]:
+    """`sensitive_attributes` paths as plan JSON's `*_sensitive` object."""
+    marks: dict[str, Any] = {}
+    for path in record["instances"][0]["sensitive_attributes"]:
+        marks[path[0]["value"]] = True
+    return marks
+
+
+def plan_change(
+    record: dict[str, Any] | None,
+    actions: list[str],
+    after: dict[str, Any] | None,
+    *,
+    address: str | None = None,
+    after_unknown: dict[str, Any] | None = None,
+    replace_paths: list[list[Any]] | None = None,
+    sensitive_like: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One `resource_changes` entry as `terraform show -json` writes it (format 1.2).
+
+    A create has no `record`; `sensitive_like` lends it a record's sensitive paths.
+    """
+    attributes = record["instances"][0]["attributes"] if record else None
+    address = address or _address(record or {})
+    tf_type, name = address.split(".", 1)
+    marks = _sensitive_marks(
+        record or sensitive_like or {"instances": [{"sensitive_attributes": []}]}
+    )
+    change: dict[str, Any] = {
+        "actions": actions, "before": copy.deepcopy(attributes), "after": after,
+        "after_unknown": after_unknown or {}, "before_sensitive": marks if record else False,
+        "after_sensitive": marks if after is not None else False,
+    }  # fmt: skip
+    if replace_paths:
+        change["replace_paths"] = replace_paths
+    entry = {
+        "address": address, "mode": "managed", "type": tf_type, "name": name,
+        "provider_name": "registry.terraform.io/hashicorp/azurerm", "change": change,
+    }  # fmt: skip
+    if "delete" in actions and "create" in actions:
+        entry["action_reason"] = "replace_because_cannot_update"
+    elif actions == ["delete"]:
+        entry["action_reason"] = "delete_because_no_resource_config"
+    return entry
+
+
+def example_prod_plan() -> dict[str, Any]:
+    """The plan the pipeline makes for prod at DEPLOYED_TAG, against the example's state.
+
+    It reverts the hand-scaled database, re-creates the deleted frontend, rolls both apps to
+    the new image, replaces the app database (its collation changed in the code) and
+    deletes the role assignment that a rename without a `moved` block orphaned.
+    """
+    prod = Environment(name="prod").build()
+    records = {_address(r): r for r in prod.state_resources}
+
+    def attrs(address: str) -> dict[str, Any]:
+        return copy.deepcopy(records[address]["instances"][0]["attributes"])
+
+    def with_image(address: str) -> dict[str, Any]:
+        after = attrs(address)
+        container = after["template"][0]["container"][0]
+        container["image"] = container["image"].rsplit(":", 1)[0] + f":{DEPLOYED_TAG}"
+        return after
+
+    server = records["azurerm_postgresql_flexible_server.main"]
+    refreshed_server = copy.deepcopy(server)
+    refreshed_server["instances"][0]["attributes"]["sku_name"] = "GP_Standard_D4ds_v5"
+    database_after = {**attrs("azurerm_postgresql_flexible_server_database.main"),
+                      "collation": "C.UTF-8", "id": None}  # fmt: skip
+    changes = [
+        plan_change(refreshed_server, ["update"], attrs("azurerm_postgresql_flexible_server.main")),
+        plan_change(records["azurerm_container_app.backend"], ["update"],
+                    with_image("azurerm_container_app.backend")),
+        plan_change(None, ["create"], {**with_image("azurerm_container_app.frontend"), "id": None,
+                                       "outbound_ip_addresses": None, "latest_revision_name": None},
+                    address="azurerm_container_app.frontend",
+                    sensitive_like=records["azurerm_container_app.frontend"],
+                    after_unknown={"id": True, "outbound_ip_addresses": True,
+                                   "latest_revision_name": True,
+                                   "ingress": [{"fqdn": True}]}),
+        plan_change(records["azurerm_postgresql_flexible_server_database.main"],
+                    ["delete", "create"], database_after, after_unknown={"id": True},
+                    replace_paths=[["collation"]]),
+        plan_change(records["azurerm_role_assignment.acr_pull"], ["delete"], None),
+    ]  # fmt: skip
+    changed = {c["address"] for c in changes}
+    changes += [
+        plan_change(record, ["no-op"], attrs(address))
+        for address, record in records.items()
+        if address not in changed
+    ]
+    drift = [
+        plan_change(server, ["update"], refreshed_server["instances"][0]["attributes"]),
+        plan_change(records["azurerm_container_app.frontend"], ["delete"], None),
+    ]
+    for entry in drift:
+        entry.pop("action_reason", None)
+    return {
+        "format_version": "1.2", "terraform_version": "1.9.8",
+        "resource_drift": drift,
+        "resource_changes": sorted(changes, key=lambda c: c["address"]),
+        "output_changes": {
+            "backend_url": {"actions": ["no-op"], "before": "https://ca-stockapp-backend-prod."
+                            "nicebeach-prod.westeurope.azurecontainerapps.io",
+                            "after": "https://ca-stockapp-backend-prod.nicebeach-prod."
+                            "westeurope.azurecontainerapps.io",
+                            "after_unknown": False, "before_sensitive": False,
+                            "after_sensitive": False},
+            "database_url": {"actions": ["update"], "before": f"postgresql://stockadmin:"
+                             f"{FAKE_PASSWORD}@psql-stockapp-prod.postgres.database.azure.com/x",
+                             "after": None, "after_unknown": True, "before_sensitive": True,
+                             "after_sensitive": True},
+        },
+        "prior_state": {"format_version": "1.0", "terraform_version": "1.9.8"},
+        "applyable": True, "complete": True, "errored": False,
+        "timestamp": "2026-11-25T08:12:44Z",
+    }  # fmt: skip
