@@ -2,19 +2,35 @@
 
 The real SDK clients make the requests and deserialize the JSON, so a change in the
 SDK's model shapes shows up here rather than in users' hands.
+
+Besides ARM's GETs and lists, the fake answers Azure Resource Graph queries
+(`POST /providers/Microsoft.ResourceGraph/resources`): it reads the resource groups and the
+environment tag from the query's KQL, pages on `$top`/`$skipToken`, and returns rows the
+way ARG does (lower-case `type`, `resourceGroup`/`subscriptionId` columns, nulls for absent
+columns). `graph_view` gives ARG its own, possibly lagging, view of some resources.
+Every request is logged with its method; a POST anywhere else is refused (405).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import requests
 import responses
 
+from provisioner import pipeline
+from provisioner.config import Environment as ConfigEnvironment
+from provisioner.live import AzureClients, Connection, Inventory, read_inventory
+from provisioner.live.clients import StaticTokenCredential
+from provisioner.live.throttle import Throttle
+from provisioner.model import Analysis
+from provisioner.pipeline import Scope
+from provisioner.state import parse_state
 from tests.factories import ARM, Environment
 
 LIST_TYPES = {
@@ -26,6 +42,10 @@ LIST_TYPES = {
 }
 CHILD_TYPES = {"firewallrules", "databases"}
 GENERIC_FIELDS = ("id", "name", "type", "location", "tags", "kind", "sku", "identity")
+GRAPH_PATH = "/providers/microsoft.resourcegraph/resources"
+RG_GRAPH_TYPE = "microsoft.resources/subscriptions/resourcegroups"
+
+Canned = tuple[int, dict[str, str], dict[str, Any]]
 
 
 def error_body(code: str, message: str) -> dict[str, Any]:
@@ -34,32 +54,68 @@ def error_body(code: str, message: str) -> dict[str, Any]:
 
 @dataclass
 class ArmFake:
-    """Routes GETs under the ARM endpoint to the environment's bodies."""
+    """Routes requests under the ARM endpoint to the environment's bodies."""
 
     env: Environment
     page_size: int = 0  # 0: no paging; else split lists and follow nextLink
     # Path suffix (lower case) -> (status, body) to answer instead, e.g. a 403.
     failures: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
     endpoint: str = ARM
-    requests: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)  # paths, in order
+    calls: list[tuple[str, str]] = field(default_factory=list)  # (method, path)
+    # Path suffix (lower case) -> responses served once each, in order, before the real one;
+    # status 0 drops the connection instead.
+    scripted: dict[str, list[Canned]] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # added to every response
+    # Resource Graph: rows a page holds at most (the client asks for `$top`).
+    graph_page_size: int = 1000
+    # ID key -> what ARG shows for it (a stale or stripped body), or None: not indexed.
+    graph_view: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    graph_queries: list[dict[str, Any]] = field(default_factory=list)
+    # Called with (method, path) as each request arrives, on the requesting thread.
+    on_request: Callable[[str, str], None] | None = None
 
     def install(self, rsps: responses.RequestsMock) -> None:
         pattern = re.compile(re.escape(self.endpoint) + r"/.*")
-        rsps.add_callback(responses.GET, pattern, callback=self._answer)
+        for method in (responses.GET, responses.POST):
+            rsps.add_callback(
+                method, pattern, callback=self._answer, content_type="application/json"
+            )
+
+    @property
+    def graph_requests(self) -> int:
+        return sum(1 for _, path in self.calls if path.lower().endswith(GRAPH_PATH))
 
     def _answer(self, request: Any) -> tuple[int, Mapping[str, str], str]:
         url = urlsplit(request.url)
         path = url.path.rstrip("/")
         self.requests.append(path)
+        self.calls.append((request.method, path))
+        if self.on_request is not None:
+            self.on_request(request.method, path)
         query = parse_qs(url.query)
         assert "api-version" in query, f"no api-version on {request.url}"
+        status, headers, body = self._respond(request, path, query)
+        if status == 0:  # scripted: the connection drops before any answer
+            raise requests.ConnectionError("connection reset by the fake")
+        return status, {**self.headers, **headers}, json.dumps(body)
+
+    def _respond(self, request: Any, path: str, query: dict[str, list[str]]) -> Canned:
+        lower = path.lower()
+        for suffix, queue in self.scripted.items():
+            if lower.endswith(suffix) and queue:
+                return queue.pop(0)
         for suffix, (status, body) in self.failures.items():
-            if path.lower().endswith(suffix):
-                return status, {"content-type": "application/json"}, json.dumps(body)
+            if lower.endswith(suffix):
+                return status, {}, body
+        if request.method == "POST":
+            if lower.endswith(GRAPH_PATH):
+                return 200, {}, self._graph(json.loads(request.body))
+            return 405, {}, error_body("MethodNotAllowed", "The fake only reads.")
         status, body = self._route(path)
         if status == 200 and "value" in body and self.page_size:
             body = self._page(body["value"], request.url, int(query.get("$skiptoken", ["0"])[0]))
-        return status, {"content-type": "application/json"}, json.dumps(body)
+        return status, {}, body
 
     def _page(self, items: list[Any], url: str, start: int) -> dict[str, Any]:
         page: dict[str, Any] = {"value": items[start : start + self.page_size]}
@@ -71,6 +127,8 @@ class ArmFake:
     def _route(self, path: str) -> tuple[int, dict[str, Any]]:
         parts = path.strip("/").split("/")
         lower = [p.lower() for p in parts]
+        if len(parts) == 4 and lower[2] == "providers":
+            return 200, self._provider(parts[3])
         rg_path = "/".join(parts[:4]).lower()
         rg_exists = f"/{rg_path}" in self.env.bodies
         if len(parts) == 4 and lower[2] == "resourcegroups":
@@ -107,8 +165,168 @@ class ArmFake:
             return 404, error_body("ResourceNotFound", f"The Resource '{parts[-1]}' was not found.")
         return 200, body
 
+    def _provider(self, namespace: str) -> dict[str, Any]:
+        """`GET /subscriptions/{id}/providers/{namespace}`: the types the fake holds."""
+        types = sorted(
+            {
+                str(b["type"]).split("/", 1)[1]
+                for b in self.env.bodies.values()
+                if str(b["type"]).lower().startswith(namespace.lower() + "/")
+            }
+        )
+        return {
+            "namespace": namespace,
+            "registrationState": "Registered",
+            "resourceTypes": [
+                {"resourceType": t, "apiVersions": ["2099-01-01-preview", "2024-01-01"]}
+                for t in types
+            ],
+        }
+
+    # -- Azure Resource Graph ------------------------------------------------------------
+
+    def _graph(self, request: dict[str, Any]) -> dict[str, Any]:
+        self.graph_queries.append(request)
+        assert request["subscriptions"] == [self.env.subscription], request["subscriptions"]
+        options = request.get("options") or {}
+        assert options.get("resultFormat") == "objectArray", options
+        kql = request["query"]
+        groups = _kql_list(kql, "resourceGroup")
+        tagged = re.search(r"tags\['environment'\]\s*=~\s*'([^']*)'", kql)
+        rows = self._graph_rows(groups, tagged.group(1).lower() if tagged else None)
+        if "resourcecontainers" in kql.lower():
+            names = _kql_list(kql, "name")
+            rows += [
+                _graph_row(b, RG_GRAPH_TYPE)
+                for key, b in self._graph_bodies()
+                if len(key.strip("/").split("/")) == 4 and str(b["name"]).lower() in names
+            ]
+        rows.sort(key=lambda r: str(r["id"]).lower())
+        start = int(options.get("$skipToken") or 0)
+        size = min(int(options.get("$top") or 100), self.graph_page_size)
+        page: dict[str, Any] = {
+            "totalRecords": len(rows),
+            "count": len(rows[start : start + size]),
+            "data": rows[start : start + size],
+            "facets": [],
+            "resultTruncated": "false",
+        }
+        if start + size < len(rows):
+            page["$skipToken"] = str(start + size)
+        return page
+
+    def _graph_bodies(self) -> list[tuple[str, dict[str, Any]]]:
+        merged: dict[str, dict[str, Any] | None] = {**self.env.bodies, **self.graph_view}
+        return [(key, body) for key, body in merged.items() if body is not None]
+
+    def _graph_rows(self, groups: set[str], environment: str | None) -> list[dict[str, Any]]:
+        rows = []
+        for key, body in self._graph_bodies():
+            parts = key.strip("/").split("/")
+            if len(parts) != 8 or parts[4] != "providers":
+                continue  # ARG does not index PostgreSQL firewall rules or databases
+            tag = str((body.get("tags") or {}).get("environment", "")).lower()
+            if parts[3] in groups or (environment is not None and tag == environment):
+                rows.append(_graph_row(body, str(body["type"]).lower()))
+        return rows
+
+
+def _graph_row(body: dict[str, Any], graph_type: str) -> dict[str, Any]:
+    """A body as an ARG row: the projected columns, lower-case type, nulls for absent ones."""
+    parts = str(body["id"]).strip("/").split("/")
+    location = body.get("location")
+    return {
+        "id": body["id"],
+        "name": body["name"],
+        "type": graph_type,
+        "location": str(location).replace(" ", "").lower() if location else None,
+        "resourceGroup": parts[3].lower(),
+        "subscriptionId": parts[1],
+        "tags": body.get("tags") or {},
+        "sku": body.get("sku"),
+        "kind": body.get("kind", ""),
+        "identity": body.get("identity"),
+        "properties": body.get("properties"),
+    }
+
+
+def _kql_list(kql: str, column: str) -> set[str]:
+    """The lower-cased string literals of `column in~ ('a', 'b')`."""
+    found = re.search(rf"\b{column}\s+in~\s*\(([^)]*)\)", kql)
+    return {s.lower() for s in re.findall(r"'([^']*)'", found.group(1))} if found else set()
+
 
 def _parent(resource_id: str) -> str:
     parts = resource_id.strip("/").split("/")
     cut = 4 if len(parts) >= 4 and parts[-4].lower() == "providers" else 2
     return "/" + "/".join(parts[:-cut]).lower()
+
+
+# -- running azprov's live side against the fake, with a clock that never sleeps -----------
+
+
+@dataclass
+class FakeClock:
+    """Monotonic and wall clocks that move only when azprov sleeps."""
+
+    now: float = 1000.0
+    slept: list[float] = field(default_factory=list)
+    epoch: float = 1_795_000_000.0  # wall clock at `now == 0` (late 2026)
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def wall(self) -> float:
+        return self.epoch + self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@dataclass
+class LiveRun:
+    analysis: Analysis
+    inventory: Inventory
+    throttle: Throttle
+
+
+def run_verify(
+    state: Environment,
+    *,
+    resource_graph: bool = True,
+    clock: FakeClock | None = None,
+    budget_s: float = 60.0,
+    workers: int = 4,
+    throttle: Throttle | None = None,
+) -> LiveRun:
+    """`pipeline.verify` on `state` against whatever the installed fake serves."""
+    clock = clock or FakeClock()
+    throttle = throttle or Throttle(
+        workers=workers,
+        budget_s=budget_s,
+        clock=clock.monotonic,
+        sleep=clock.sleep,
+        wall_clock=clock.wall,
+    )
+    seen: list[Inventory] = []
+
+    def read(scope: Scope) -> Inventory:
+        connection = Connection(
+            scope.subscription_id, StaticTokenCredential("test-token-not-real"), workers=workers
+        )
+        inventory = read_inventory(
+            AzureClients(connection, throttle),
+            scope.resource_groups,
+            scope.known_servers,
+            environment=scope.environment,
+            resource_graph=resource_graph,
+        )
+        seen.append(inventory)
+        return inventory
+
+    config = ConfigEnvironment(state.name, f"{state.name}.tfstate", f"{state.name}.tfvars")
+    analysis = pipeline.verify(
+        config, lambda: parse_state(json.dumps(state.state_v4()), "state"), read
+    )
+    return LiveRun(analysis, seen[0], throttle)

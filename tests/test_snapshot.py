@@ -11,6 +11,7 @@ import responses
 from typer.testing import CliRunner
 
 from provisioner.cli import app
+from tests.arm_fake import error_body
 from tests.conftest import EXAMPLES, serve, write_state
 from tests.factories import FAKE_API_KEY, FAKE_PASSWORD, Environment, dumps, example_prod
 
@@ -58,6 +59,21 @@ def test_snapshot_records_when_and_where_and_keeps_no_secrets(
     assert FAKE_PASSWORD not in text and FAKE_API_KEY not in text
     assert "Password=***;" in text
     assert '"customDomainVerificationId": "***"' in text
+
+
+def test_a_snapshot_of_a_forbidden_type_replays_as_unknown(
+    tmp_path: Path, rsps: responses.RequestsMock, prod: Environment
+) -> None:
+    denied = error_body("AuthorizationFailed", "no 'Microsoft.App/containerApps/read'")
+    serve(rsps, prod, failures={"/providers/microsoft.app/containerapps": (403, denied)})
+    state, live = str(write_state(tmp_path, prod)), tmp_path / "live.json"
+    taken = runner.invoke(app, ["snapshot", "--env", "prod", "--state", state, "-o", str(live)])
+    assert taken.exit_code == 1 and "snapshot is incomplete" in taken.stderr
+    rsps.reset()
+    args = ["verify", "--env", "prod", "--state", state, "--live", str(live), "-f", "json"]
+    replay = runner.invoke(app, args)
+    assert replay.exit_code == 1
+    assert json.loads(replay.stdout)["findings"] == []
 
 
 @pytest.mark.parametrize(

@@ -69,6 +69,14 @@ ArmEndpointOption = Annotated[
         help="Azure Resource Manager endpoint (sovereign clouds, local fakes).",
     ),
 ]
+ResourceGraphOption = Annotated[
+    bool,
+    typer.Option(
+        "--resource-graph/--no-resource-graph",
+        help="Read Azure through one Resource Graph query (drift confirmed by direct reads), "
+        "or with one list call per resource group and type.",
+    ),
+]
 LiveOption = Annotated[
     Path | None,
     typer.Option(
@@ -151,8 +159,10 @@ def progress_for(quiet: bool) -> Iterator[_TerminalProgress | None]:
         yield _TerminalProgress(progress)
 
 
-def azure_reader(arm_endpoint: str, quiet: bool) -> Callable[[Scope], Inventory]:
-    """Read the scope from Azure through the SDK."""
+def azure_reader(
+    arm_endpoint: str, quiet: bool, resource_graph: bool = True
+) -> Callable[[Scope], Inventory]:
+    """Read the scope from Azure: through Resource Graph, or one list call per type."""
 
     def read(scope: Scope) -> Inventory:
         connection = Connection(
@@ -161,9 +171,17 @@ def azure_reader(arm_endpoint: str, quiet: bool) -> Callable[[Scope], Inventory]
             arm_endpoint=arm_endpoint,
         )
         with progress_for(quiet) as progress:
-            return read_inventory(
-                AzureClients(connection), scope.resource_groups, scope.known_servers, progress
+            inventory = read_inventory(
+                AzureClients(connection),
+                scope.resource_groups,
+                scope.known_servers,
+                progress,
+                environment=scope.environment,
+                resource_graph=resource_graph,
             )
+        for note in inventory.notes:
+            stderr.print(f"azprov: note: {note}", markup=False, soft_wrap=True)
+        return inventory
 
     return read
 

@@ -42,7 +42,9 @@ def snapshot(
     resources = pipeline.state_resources(state_reader(settings, environment, state)())
     subscription_id = pipeline.subscription_of(resources, subscription)
     scope = pipeline.scope_for(environment, resources, subscription_id)
-    inventory = azure_reader(arm_endpoint, quiet=output is None)(scope)
+    # Lists, not Resource Graph: a snapshot is evidence replayed without a confirming read,
+    # so it records what ARM itself returned, never a possibly lagging index.
+    inventory = azure_reader(arm_endpoint, quiet=output is None, resource_graph=False)(scope)
     emit(snapshot_to_json(inventory, environment.name), output)
     if inventory.unread:
         parts = "; ".join(f"{u.what} under {u.scope}: {u.reason}" for u in inventory.unread)

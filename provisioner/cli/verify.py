@@ -13,8 +13,10 @@ from provisioner.cli.common import (
     LiveOption,
     OutputFormat,
     OutputOption,
+    ResourceGraphOption,
     StateOption,
     SubscriptionOption,
+    azure_reader,
     emit,
     live_reader,
     reports_errors,
@@ -35,6 +37,7 @@ def verify(
     output_format: FormatOption = OutputFormat.table,
     output: OutputOption = None,
     config: ConfigOption = None,
+    resource_graph: ResourceGraphOption = True,
 ) -> None:
     """Report drift between the environment's Terraform state and live Azure.
 
@@ -54,6 +57,8 @@ def verify(
     settings, environment = settings_and_env(config, env)
     quiet = output_format is not OutputFormat.table or output is not None
     read_live, source = live_reader(live, environment.name, arm_endpoint, quiet)
+    if live is None and not resource_graph:
+        read_live = azure_reader(arm_endpoint, quiet, resource_graph=False)
     analysis = pipeline.verify(
         environment,
         state_reader(settings, environment, state),

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from provisioner.errors import SnapshotError
-from provisioner.live.inventory import Inventory
+from provisioner.live.inventory import Inventory, thinly_read
 from provisioner.model import Coverage, Unread
 
 FORMAT = "azprov-snapshot/1"
@@ -49,16 +49,19 @@ def load_snapshot(path: Path, environment: str) -> Inventory:
         )
     try:
         coverage = doc["coverage"]
+        bodies = tuple(_bodies(doc["resources"]))
+        unread = tuple(Unread(**u) for u in doc.get("unread") or ())
         return Inventory(
             subscription_id=str(doc["subscription_id"]),
             taken_at=str(doc["taken_at"]),
             resource_groups=tuple(doc.get("resource_groups") or ()),
-            bodies=tuple(_bodies(doc["resources"])),
+            bodies=bodies,
             coverage=Coverage(
                 frozenset((str(p).lower(), str(w).lower()) for p, w in coverage["listed"]),
                 frozenset(str(f).lower() for f in coverage["fetched"]),
             ),
-            unread=tuple(Unread(**u) for u in doc.get("unread") or ()),
+            unread=unread,
+            unknown=thinly_read(bodies, unread),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise SnapshotError(f"{path} is not a complete azprov snapshot: {exc!r}") from None
