@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import hcl2
-
 from provisioner.errors import ConfigError
 
 _VAR_REF = re.compile(r"^\$\{var\.([A-Za-z_][A-Za-z0-9_-]*)\}$")
@@ -27,6 +25,8 @@ def _unquote(text: Any) -> Any:
 
 
 def _load(path: Path) -> dict[str, Any]:
+    import hcl2  # lark grammar: ~40 ms, only for the commands that read HCL
+
     try:
         with path.open(encoding="utf-8") as handle:
             loaded: dict[str, Any] = hcl2.load(handle)

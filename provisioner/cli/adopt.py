@@ -11,7 +11,6 @@ from io import StringIO
 from pathlib import Path
 from typing import Annotated
 
-import hcl2
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -205,6 +204,8 @@ def var_lines(var_file: Path) -> dict[str, tuple[int, str]]:
     """Every variable the var-file sets, with its line number and text."""
     if not var_file.is_file():
         return {}
+    import hcl2  # slow to import; only reconcile needs it
+
     with var_file.open(encoding="utf-8") as handle:
         names = [k for k in hcl2.load(handle) if not k.startswith("__")]
     out = {}

@@ -21,6 +21,8 @@ _KV_PASSWORD = re.compile(
 
 def redact_text(text: str) -> str:
     """Replace passwords embedded in connection strings or URLs with `***`."""
+    if "@" not in text and "=" not in text:  # neither pattern can match: the common case
+        return text
     text = _URL_PASSWORD.sub(lambda m: m["head"] + REDACTED, text)
     return _KV_PASSWORD.sub(lambda m: m["head"] + REDACTED, text)
 
