@@ -15,6 +15,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from provisioner.checks import Checks
+from provisioner.cli.sources import Sources, checks_for
 from provisioner.config import Environment, Settings, load_settings
 from provisioner.errors import AzprovError
 from provisioner.live import (
@@ -27,6 +29,7 @@ from provisioner.live import (
 )
 from provisioner.pipeline import Scope
 from provisioner.state import StateDocument, load_state, parse_state
+from provisioner.state.plan import Plan
 from provisioner.terraform_runner import Terraform
 
 stderr = Console(stderr=True, highlight=False)
@@ -187,11 +190,15 @@ def azure_reader(
 
 
 def live_reader(
-    live: Path | None, environment: str, arm_endpoint: str, quiet: bool
+    live: Path | None,
+    environment: str,
+    arm_endpoint: str,
+    quiet: bool,
+    resource_graph: bool = True,
 ) -> tuple[Callable[[Scope], Inventory], str]:
     """The live side and its name for reports: a snapshot file (`--live`) or Azure."""
     if live is None:
-        return azure_reader(arm_endpoint, quiet), "azure"
+        return azure_reader(arm_endpoint, quiet, resource_graph), "azure"
     snapshot = live
     return (lambda _: load_snapshot(snapshot, environment)), str(live)
 
@@ -206,3 +213,21 @@ def emit(text: str, output: Path | None) -> None:
     except OSError as exc:
         raise AzprovError(f"cannot write {output}: {exc.strerror or exc}") from None
     stderr.print(f"wrote {output}", markup=False)
+
+
+def cli_checks(
+    settings: Settings,
+    sources: Sources,
+    arm_endpoint: str,
+    quiet: bool,
+    resource_graph: bool,
+    plan: Plan | None = None,
+) -> Checks:
+    """Policy and isolation checks, the other environments read the way the target is."""
+    return checks_for(
+        settings,
+        sources,
+        lambda env, path: state_reader(settings, env, path),
+        lambda: azure_reader(arm_endpoint, quiet, resource_graph),
+        plan,
+    )

@@ -15,11 +15,14 @@ from typing import Annotated
 
 import typer
 
+from provisioner.analysers.policy import rules_for
+from provisioner.checks import Checks, OtherEnvironment
 from provisioner.config import Environment, Settings
 from provisioner.errors import AzprovError
 from provisioner.live import Inventory, load_snapshot
 from provisioner.pipeline import Scope
 from provisioner.state import StateDocument
+from provisioner.state.plan import Plan
 
 StatesOption = Annotated[
     list[str] | None,
@@ -88,14 +91,20 @@ def _by_environment(
     return found
 
 
-@dataclass(frozen=True)
-class OtherEnvironment:
-    """How to read one environment besides the target, or why it cannot be read."""
-
-    env: Environment
-    read_state: Callable[[], StateDocument] | None
-    read_live: Callable[[Scope], Inventory] | None
-    skipped: str | None = None
+def checks_for(
+    settings: Settings,
+    sources: Sources,
+    state_reader: Callable[[Environment, Path | None], Callable[[], StateDocument]],
+    azure_reader: Callable[[], Callable[[Scope], Inventory]],
+    plan: Plan | None = None,
+) -> Checks:
+    """Policy for the target, and isolation against every other configured environment."""
+    return Checks(
+        policy=rules_for(settings, sources.target),
+        others=other_environments(settings, sources, state_reader, azure_reader),
+        shared=settings.shared,
+        plan=plan,
+    )
 
 
 def other_environments(

@@ -10,19 +10,18 @@ from provisioner.cli.common import (
     ConfigOption,
     EnvOption,
     FormatOption,
-    LiveOption,
     OutputFormat,
     OutputOption,
     ResourceGraphOption,
-    StateOption,
     SubscriptionOption,
-    azure_reader,
+    cli_checks,
     emit,
     live_reader,
     reports_errors,
     settings_and_env,
     state_reader,
 )
+from provisioner.cli.sources import LivesOption, StatesOption, parse_sources
 from provisioner.live import DEFAULT_ARM_ENDPOINT
 from provisioner.reporters import FORMATS, table
 
@@ -30,8 +29,8 @@ from provisioner.reporters import FORMATS, table
 @reports_errors
 def verify(
     env: EnvOption,
-    state: StateOption = None,
-    live: LiveOption = None,
+    state: StatesOption = None,
+    live: LivesOption = None,
     subscription: SubscriptionOption = None,
     arm_endpoint: ArmEndpointOption = DEFAULT_ARM_ENDPOINT,
     output_format: FormatOption = OutputFormat.table,
@@ -39,10 +38,15 @@ def verify(
     config: ConfigOption = None,
     resource_graph: ResourceGraphOption = True,
 ) -> None:
-    """Report drift between the environment's Terraform state and live Azure.
+    """Check an environment against its Terraform state, its policy and the other environments.
 
-    Finds changed attributes, resources deleted out of band (missing) and resources
-    created by hand (unmanaged). Needs only the Reader role; never writes.
+    Drift: attributes changed in Azure, resources deleted out of band (missing) or created
+    by hand (unmanaged). Policy: the rules of `azprov.toml` on what runs now. Isolation:
+    nothing points at another environment's resources. Needs only the Reader role; never
+    writes.
+
+    The other environments are read like the target: from terraform and Azure, or from
+    `--state ENV=FILE` / `--live ENV=FILE`.
 
     Exit codes: 0 clean, 2 findings, 1 error or incomplete read.
 
@@ -53,18 +57,21 @@ def verify(
       azprov verify --env prod --state prod.tfstate --format json -o drift.json
 
       azprov verify --env prod --state examples/prod.tfstate.json --live examples/prod.live.json
+      --state test=examples/test.tfstate.json --live test=examples/test.live.json
     """
     settings, environment = settings_and_env(config, env)
+    sources = parse_sources(environment.name, state, live, settings.environments)
     quiet = output_format is not OutputFormat.table or output is not None
-    read_live, source = live_reader(live, environment.name, arm_endpoint, quiet)
-    if live is None and not resource_graph:
-        read_live = azure_reader(arm_endpoint, quiet, resource_graph=False)
+    read_live, source = live_reader(
+        sources.target_live, environment.name, arm_endpoint, quiet, resource_graph
+    )
     analysis = pipeline.verify(
         environment,
-        state_reader(settings, environment, state),
+        state_reader(settings, environment, sources.target_state),
         read_live,
         subscription_override=subscription,
         live_source=source,
+        checks=cli_checks(settings, sources, arm_endpoint, quiet, resource_graph),
     )
     if output_format is OutputFormat.table and output is None:
         text = table.render(analysis, color=typer.get_text_stream("stdout").isatty())
