@@ -36,7 +36,12 @@ DEMO = [
     "examples/prod.tfstate.json",
     "--live",
     "examples/prod.live.json",
+    "--state",
+    "test=examples/test.tfstate.json",
+    "--live",
+    "test=examples/test.live.json",
 ]
+AUDIT = "--env prod --plan examples/prod.tfplan.json " + " ".join(DEMO[3:])
 PYTEST_NO_TESTS = 5
 AZPROV_FINDINGS = 2
 
@@ -99,7 +104,8 @@ def demo() -> int:
     bindir = project_venv("dev")
     code = run(bindir / "azprov", *DEMO)
     if code == AZPROV_FINDINGS:
-        print("\nazprov exited 2: drift found, which is what the bundled example contains.")
+        print("\nazprov exited 2: findings, which is what the bundled example contains.")
+        print("The pre-approval report for the example plan: .venv/bin/azprov audit " + AUDIT)
         return 0
     return code
 

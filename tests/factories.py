@@ -349,7 +349,7 @@ def _state_entry(
 
 
 def example_prod() -> Environment:
-    """The bundled example: prod with the drift the README walks through."""
+    """Prod with four kinds of drift: scaled, opened, deleted and created by hand."""
     env = Environment(name="prod").build()
     server = env.find("/flexibleServers/psql-stockapp-prod")
     server["sku"] = {"name": "Standard_D4ds_v5", "tier": "GeneralPurpose"}  # scaled up by hand
@@ -366,6 +366,14 @@ def example_prod() -> Environment:
 
 def dumps(doc: Any) -> str:
     return json.dumps(doc, indent=2) + "\n"
+
+
+def bundled_prod() -> Environment:
+    """examples/prod: `example_prod()` plus the isolation leak the README walks through."""
+    env = example_prod()
+    # Opened by hand to copy data from test: prod's database now admits test's apps.
+    env.add_firewall_rule("allow-test-apps", "20.50.1.10", "20.50.1.10", managed=False)
+    return env
 
 
 def example_test() -> Environment:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,19 +12,28 @@ import responses
 from typer.testing import CliRunner
 
 from provisioner.cli import app
+from tasks import DEMO
 from tests.arm_fake import error_body
 from tests.conftest import EXAMPLES, serve, write_state
-from tests.factories import FAKE_API_KEY, FAKE_PASSWORD, Environment, dumps, example_prod
+from tests.factories import (
+    FAKE_API_KEY,
+    FAKE_PASSWORD,
+    Environment,
+    bundled_prod,
+    dumps,
+    example_prod_plan,
+    example_test,
+)
 
 runner = CliRunner()
 
 
 def take_snapshot(tmp_path: Path, rsps: responses.RequestsMock, env: Environment) -> Path:
     serve(rsps, env)
-    out = tmp_path / "live.json"
+    out = tmp_path / f"{env.name}.live.json"
+    state = write_state(tmp_path, env, f"{env.name}.state.json")
     result = runner.invoke(
-        app,
-        ["snapshot", "--env", "prod", "--state", str(write_state(tmp_path, env)), "-o", str(out)],
+        app, ["snapshot", "--env", env.name, "--state", str(state), "-o", str(out)]
     )
     assert result.exit_code == 0, result.stderr
     return out
@@ -103,16 +113,18 @@ def test_a_wrong_snapshot_is_refused(
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("build", [bundled_prod, example_test], ids=["prod", "test"])
 def test_bundled_example_is_real_snapshot_output(
-    tmp_path: Path, rsps: responses.RequestsMock
+    tmp_path: Path, rsps: responses.RequestsMock, build: Callable[[], Environment]
 ) -> None:
-    """examples/ is what `azprov snapshot` writes for `example_prod()`.
+    """examples/ is what `azprov snapshot` writes for `bundled_prod()` and `example_test()`.
 
     Regenerate with `AZPROV_REGENERATE_EXAMPLES=1 python3 tasks.py test -k bundled_example`.
     """
-    env = example_prod()
+    env = build()
     fresh = json.loads(take_snapshot(tmp_path, rsps, env).read_text())
-    state_file, live_file = EXAMPLES / "prod.tfstate.json", EXAMPLES / "prod.live.json"
+    state_file = EXAMPLES / f"{env.name}.tfstate.json"
+    live_file = EXAMPLES / f"{env.name}.live.json"
     if os.environ.get("AZPROV_REGENERATE_EXAMPLES"):
         state_file.write_text(dumps(env.state_v4()))
         live_file.write_text(dumps({**fresh, "taken_at": "2026-11-24T09:30:00Z"}))
@@ -121,19 +133,27 @@ def test_bundled_example_is_real_snapshot_output(
     assert json.loads(state_file.read_text()) == env.state_v4()
 
 
-def test_demo_command_reports_the_four_drifts() -> None:
-    result = runner.invoke(
-        app,
-        [
-            "verify",
-            "--env",
-            "prod",
-            "--state",
-            str(EXAMPLES / "prod.tfstate.json"),
-            "--live",
-            str(EXAMPLES / "prod.live.json"),
-        ],
-    )
+def test_bundled_plan_is_the_factory_plan() -> None:
+    plan_file = EXAMPLES / "prod.tfplan.json"
+    if os.environ.get("AZPROV_REGENERATE_EXAMPLES"):
+        plan_file.write_text(dumps(example_prod_plan()))
+    assert json.loads(plan_file.read_text()) == example_prod_plan()
+
+
+def test_demo_command_reports_drift_and_the_isolation_leak() -> None:
+    # The command `python3 tasks.py demo` runs, with the paths made absolute.
+    argv = [arg.replace("examples/", f"{EXAMPLES}/") for arg in DEMO]
+    result = runner.invoke(app, argv, terminal_width=200)
     assert result.exit_code == 2
-    assert "DRIFT: 4 findings (1 changed, 1 missing, 2 unmanaged)" in result.stdout
+    verdict = "FINDINGS: 6 findings (1 changed, 1 missing, 3 unmanaged, 1 isolation)"
+    assert verdict in result.stdout
     assert "GP_Standard_D4ds_v5" in result.stdout
+    assert "points at test's outbound IP 20.50.1.10" in result.stdout
+
+
+def test_without_the_other_environment_the_isolation_check_says_it_did_not_run() -> None:
+    argv = ["verify", "--env", "prod", "--state", str(EXAMPLES / "prod.tfstate.json")]
+    result = runner.invoke(app, [*argv, "--live", str(EXAMPLES / "prod.live.json")])
+    assert result.exit_code == 2
+    assert "DRIFT: 5 findings (1 changed, 1 missing, 3 unmanaged)" in result.stdout
+    assert "isolation not checked against test: pass --state test=FILE" in result.stdout

@@ -6,6 +6,7 @@ import typer
 
 from provisioner import __version__
 from provisioner.cli.adopt import import_, reconcile
+from provisioner.cli.audit import audit
 from provisioner.cli.plan import apply, plan
 from provisioner.cli.snapshot import snapshot
 from provisioner.cli.verify import verify
@@ -37,6 +38,7 @@ def root(
 
 
 app.command()(verify)
+app.command()(audit)
 app.command()(snapshot)
 app.command()(plan)
 app.command()(apply)

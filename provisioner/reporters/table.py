@@ -29,10 +29,10 @@ def render(analysis: Analysis, color: bool = False, width: int = 120) -> str:
         table = Table(show_lines=False, header_style="bold")
         table.add_column("severity")
         table.add_column("kind")
-        table.add_column("resource", min_width=34, overflow="fold")
-        table.add_column("attribute", min_width=10, overflow="fold")
-        table.add_column("state", overflow="fold")
-        table.add_column("Azure", overflow="fold")
+        table.add_column("resource", ratio=3, overflow="fold")
+        table.add_column("attribute", ratio=2, overflow="fold")
+        table.add_column("state", ratio=2, overflow="fold")
+        table.add_column("Azure", ratio=2, overflow="fold")
         for f in analysis.findings:
             sev = f.severity.value
             cells = (

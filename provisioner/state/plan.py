@@ -232,7 +232,7 @@ def _redacted(value: Any, unknown: Any, sensitive: Any, key: str = "") -> Any:
     if unknown is True:
         return UNKNOWN
     if sensitive is True or (key and value is not None and _SECRET_NAME.search(key)):
-        return None if value is None else REDACTED
+        return value if value in (None, "") else REDACTED  # nothing to hide in ""
     if isinstance(value, dict):
         unknown_map = unknown if isinstance(unknown, dict) else {}
         hidden_map = sensitive if isinstance(sensitive, dict) else {}

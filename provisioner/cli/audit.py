@@ -1,0 +1,215 @@
+"""`azprov audit`: the one-page report a reviewer approves a deploy from."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from provisioner import pipeline
+from provisioner.analysers.isolation import EnvironmentData
+from provisioner.analysers.policy import planned_resources, policy_findings, rules_for
+from provisioner.audit import (
+    GITHUB_SUMMARY_LIMIT,
+    Comparison,
+    addresses_by_id,
+    build_report,
+    images_in_bodies,
+    images_in_state,
+    render_html,
+    render_json,
+    render_markdown,
+)
+from provisioner.cli.common import (
+    ArmEndpointOption,
+    ConfigOption,
+    EnvOption,
+    OutputOption,
+    ResourceGraphOption,
+    SubscriptionOption,
+    cli_checks,
+    emit,
+    live_reader,
+    reports_errors,
+    settings_and_env,
+    state_reader,
+)
+from provisioner.cli.sources import LivesOption, StatesOption, parse_sources
+from provisioner.errors import AzprovError
+from provisioner.live import DEFAULT_ARM_ENDPOINT
+from provisioner.state.plan import Plan, plan_from_document
+
+
+class AuditFormat(StrEnum):
+    markdown = "markdown"
+    html = "html"
+    json = "json"
+
+
+PlanOption = Annotated[
+    Path,
+    typer.Option(
+        "--plan",
+        help="The plan as JSON: `terraform show -json tfplan > tfplan.json`.",
+        dir_okay=False,
+    ),
+]
+CompareOption = Annotated[
+    str | None,
+    typer.Option(
+        "--compare",
+        help="Environment whose running images are set beside the plan's "
+        "(default: the only other environment, e.g. test for prod).",
+    ),
+]
+AuditFormatOption = Annotated[
+    AuditFormat, typer.Option("--format", "-f", help="Report format.", case_sensitive=False)
+]
+MaxBytesOption = Annotated[
+    int,
+    typer.Option(
+        "--max-bytes",
+        help="Largest Markdown report; longer lists are cut with a pointer to --artifact "
+        "(default: GitHub's 1 MiB job-summary limit).",
+    ),
+]
+ArtifactOption = Annotated[
+    str,
+    typer.Option(
+        "--artifact",
+        help="Where the full report is kept (named in a shortened Markdown report).",
+    ),
+]
+
+
+@reports_errors
+def audit(
+    env: EnvOption,
+    plan: PlanOption,
+    state: StatesOption = None,
+    live: LivesOption = None,
+    compare: CompareOption = None,
+    subscription: SubscriptionOption = None,
+    arm_endpoint: ArmEndpointOption = DEFAULT_ARM_ENDPOINT,
+    output_format: AuditFormatOption = AuditFormat.markdown,
+    output: OutputOption = None,
+    config: ConfigOption = None,
+    resource_graph: ResourceGraphOption = True,
+    max_bytes: MaxBytesOption = GITHUB_SUMMARY_LIMIT,
+    artifact: ArtifactOption = "audit.html",
+) -> None:
+    """The pre-approval report for a plan: what it changes and what it would overwrite.
+
+    Verdict and counts; destructive changes first (with the attribute forcing each
+    replacement), then updates (before -> after) and creates; the images being deployed;
+    live drift the apply would overwrite; isolation and policy findings, on the plan and
+    on Azure; and what the other environment runs now beside what this one will run.
+    Sensitive values never appear.
+
+    The environment's state and the other environments are read as `verify` reads them.
+
+    Exit codes: 0 nothing for a reviewer, 2 destructive changes or findings, 1 error or
+    incomplete read.
+
+    Examples:
+
+      terraform -chdir=terraform show -json tfplan > tfplan.json
+
+      azprov audit --env prod --plan tfplan.json >> "$GITHUB_STEP_SUMMARY"
+
+      azprov audit --env prod --plan tfplan.json --format html -o audit.html
+
+      azprov audit --env prod --plan examples/prod.tfplan.json
+      --state examples/prod.tfstate.json --live examples/prod.live.json
+      --state test=examples/test.tfstate.json --live test=examples/test.live.json
+    """
+    settings, environment = settings_and_env(config, env)
+    planned = load_plan(plan, environment.name)
+    sources = parse_sources(environment.name, state, live, settings.environments)
+    read_live, source = live_reader(
+        sources.target_live, environment.name, arm_endpoint, True, resource_graph
+    )
+    checks = cli_checks(settings, sources, arm_endpoint, True, resource_graph, plan=planned)
+    examination = pipeline.examine(
+        environment,
+        state_reader(settings, environment, sources.target_state),
+        read_live,
+        subscription_override=subscription,
+        live_source=source,
+        checks=checks,
+    )
+    policy = checks.policy or rules_for(settings, environment.name)
+    report = build_report(
+        environment.name,
+        planned,
+        examination.analysis,
+        findings=policy_findings(planned_resources(planned), policy, "plan"),
+        compare=comparison(examination.others, compare, sources.lives),
+        plan_source=str(plan),
+        generated_at=datetime.now(UTC),
+    )
+    if output_format is AuditFormat.markdown:
+        text = render_markdown(report, limit=max_bytes, artifact=artifact)
+    else:
+        text = (render_html if output_format is AuditFormat.html else render_json)(report)
+    emit(text, output)
+    raise typer.Exit(report.exit_code)
+
+
+def load_plan(path: Path, environment: str) -> Plan:
+    """The plan JSON at `path`; refused if its `environment` variable names another one."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AzprovError(
+            f"plan not found: {path} (write it with `terraform show -json tfplan > {path}`)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AzprovError(f"cannot read plan {path}: {exc}") from None
+    try:
+        doc: Any = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise AzprovError(f"{path} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    planned = plan_from_document(doc, str(path))
+    named = _variable(doc, "environment")
+    if isinstance(named, str) and named != environment:
+        raise AzprovError(
+            f"{path} is a plan for environment {named!r}, not {environment!r}; "
+            f"run `azprov audit --env {named}` or plan with {environment}.tfvars"
+        )
+    return planned
+
+
+def _variable(doc: Any, name: str) -> Any:
+    variables = doc.get("variables") if isinstance(doc, dict) else None
+    entry = variables.get(name) if isinstance(variables, dict) else None
+    return entry.get("value") if isinstance(entry, dict) else None
+
+
+def comparison(
+    others: Sequence[EnvironmentData], name: str | None, lives: Mapping[str, Path]
+) -> Comparison | None:
+    """What `name` (default: the only other environment read) runs: live if read, else state."""
+    readable = [o for o in others if o.state is not None]
+    if name is None:
+        if len(readable) != 1:
+            return None
+        chosen = readable[0]
+    else:
+        matches = [o for o in others if o.name == name]
+        if not matches:
+            known = ", ".join(o.name for o in others) or "none"
+            raise AzprovError(f"--compare {name}: not another environment (others: {known})")
+        chosen = matches[0]
+    if chosen.state is None:
+        return None
+    if chosen.live is not None:
+        where = f"snapshot {lives[chosen.name]}" if chosen.name in lives else "Azure"
+        images = images_in_bodies(chosen.live, addresses_by_id(chosen.state))
+        return Comparison(chosen.name, where, images)
+    return Comparison(chosen.name, "Terraform state", images_in_state(chosen.state))
