@@ -78,9 +78,12 @@ def _view(report: AuditReport) -> dict[str, Any]:
                 tuple(d for d in report.drift if d.fate is not DriftFate.OVERWRITTEN),
             ),
         ],
-        "finding_sections": [(kind.value.capitalize(), report.findings_of(kind)) for kind in kinds]
+        "finding_sections": [
+            (kind.value.capitalize(), report.findings_of(kind), report.none_found(kind))
+            for kind in kinds
+        ]
         + (
-            [("Other findings", [f for f in report.findings if f.kind not in kinds])]
+            [("Other findings", [f for f in report.findings if f.kind not in kinds], "None.")]
             if any(f.kind not in kinds for f in report.findings)
             else []
         ),

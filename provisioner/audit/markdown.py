@@ -327,7 +327,10 @@ def _findings(report: AuditReport) -> list[Block]:
             continue
         title = f"{kind.value.capitalize() if kind else 'Other findings'} ({len(found)})"
         blocks += _heading(title)
-        blocks += _table(header, _finding_rows(found), False, title) if found else ["None.", ""]
+        if found:
+            blocks += _table(header, _finding_rows(found), False, title)
+        else:
+            blocks += [text(report.none_found(kind), width=1000), ""]
     return blocks
 
 

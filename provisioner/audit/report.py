@@ -203,6 +203,12 @@ class AuditReport:
     def findings_of(self, kind: FindingKind) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.kind is kind)
 
+    def none_found(self, kind: FindingKind | None) -> str:
+        """What an empty findings section says: "None.", unless the check did not run."""
+        prefix = f"{kind.value} not checked" if kind else None
+        skipped = [n for n in self.notes if prefix and n.startswith(prefix)]
+        return "; ".join(n[0].upper() + n[1:] for n in skipped) + "." if skipped else "None."
+
     @property
     def incomplete(self) -> tuple[str, ...]:
         """Why the report cannot vouch for everything it covers (empty when it can)."""
