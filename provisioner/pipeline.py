@@ -11,7 +11,7 @@ from provisioner.checks import Checks, run_checks
 from provisioner.config import Environment
 from provisioner.errors import AzprovError
 from provisioner.live import Inventory
-from provisioner.model import Analysis, FindingKind, Resource, ResourceId, Unread
+from provisioner.model import Analysis, Resource, ResourceId, Unread
 from provisioner.scope import (
     Scope,
     live_resources,
@@ -34,7 +34,6 @@ __all__ = [
     "verify",
 ]
 
-DRIFT_KINDS = frozenset({FindingKind.CHANGED, FindingKind.MISSING, FindingKind.UNMANAGED})
 # Other resources' normalization reads these (a managed environment names its workspace by
 # customerId), so re-reading one means comparing everything again.
 LOOKUP_TYPES = frozenset({"microsoft.operationalinsights/workspaces"})
@@ -63,7 +62,7 @@ def confirmed_drift(
     drift = _drift(expected, live, inventory, ignore)
     if inventory.confirm is None:
         return Confirmed(inventory, drift, live)
-    flagged = {ResourceId.parse(f.resource_id) for f in drift.findings if f.kind in DRIFT_KINDS}
+    flagged = {ResourceId.parse(f.resource_id) for f in drift.findings if f.kind.is_drift}
     screened, inventory = inventory, inventory.confirmed(flagged)
     if not flagged:
         return Confirmed(inventory, drift, live)

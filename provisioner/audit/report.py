@@ -48,7 +48,6 @@ from provisioner.state.plan import (
     ResourceChange,
 )
 
-DRIFT_KINDS = frozenset({FindingKind.CHANGED, FindingKind.MISSING, FindingKind.UNMANAGED})
 # Attribute, map-key and env-var names whose values are secrets, whatever their case.
 SECRET_NAME = re.compile(
     r"password|passwd|pwd|secret|token|private_?key|access_?key|shared_?key|api_?key"
@@ -394,7 +393,7 @@ def _other_findings(found: Sequence[Finding]) -> tuple[Finding, ...]:
     order = {FindingKind.ISOLATION: 0, FindingKind.POLICY: 1}
     unique: dict[str, Finding] = {}
     for f in found:
-        if f.kind not in DRIFT_KINDS:
+        if not f.kind.is_drift:
             unique.setdefault(json.dumps(finding_dict(f), sort_keys=True, default=str), f)
     return tuple(sorted(unique.values(), key=lambda f: (order.get(f.kind, 2), f.sort_key)))
 
@@ -492,7 +491,7 @@ def drift_items(found: Sequence[Finding], plan: Plan) -> tuple[DriftItem, ...]:
     return tuple(
         _fate(f, touched.get(f.address or ""), importers.get(f.resource_id.lower()))
         for f in found
-        if f.kind in DRIFT_KINDS
+        if f.kind.is_drift
     )
 
 
