@@ -79,24 +79,16 @@ def ensure_chromium() -> bool:
         print("tasks.py: chromium not found and apt-get unavailable; its test will be skipped.")
         return False
     print("Installing Debian's chromium (once) ...", flush=True)
-    quiet = {
-        "stdout": subprocess.DEVNULL,
-        "env": dict(os.environ, DEBIAN_FRONTEND="noninteractive"),
-    }
-    installed = (
-        subprocess.call(
-            ["apt-get", "install", "-y", "--no-install-recommends", "chromium"], **quiet
-        )
-        == 0
-    )
-    if not installed:  # a fresh image may have no package lists yet
-        subprocess.call(["apt-get", "update"], **quiet)
-        installed = (
-            subprocess.call(
-                ["apt-get", "install", "-y", "--no-install-recommends", "chromium"], **quiet
-            )
-            == 0
-        )
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    install = ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]
+    installed = False
+    # A fresh image may have no package lists yet: update once, then try again.
+    for step in ([], ["apt-get", "update"]):
+        if step:
+            subprocess.call(step, stdout=subprocess.DEVNULL, env=env)
+        if subprocess.call(install, stdout=subprocess.DEVNULL, env=env) == 0:
+            installed = True
+            break
     return installed and shutil.which("chromium") is not None
 
 

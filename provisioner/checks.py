@@ -29,7 +29,9 @@ class OtherEnvironment:
     env: Environment
     read_state: Callable[[], StateDocument] | None = None
     read_live: Callable[[Scope], Inventory] | None = None
+    # Why the environment is left out entirely, or (`note`) read only in part.
     skipped: str | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,13 +81,18 @@ def run_checks(
         )
         outcome.others = [_read_other(other, outcome) for other in checks.others]
         outcome.findings += isolation_findings(target, outcome.others, checks.shared)
+    outcome.findings = without_ignored(outcome.findings, env)
+    return outcome
+
+
+def without_ignored(findings: Sequence[Finding], env: Environment) -> list[Finding]:
+    """`findings` less those on resources the environment's `ignore` list names."""
     ignored = {entry.lower() for entry in env.ignore}
-    outcome.findings = [
+    return [
         f
-        for f in outcome.findings
+        for f in findings
         if f.resource_id.lower() not in ignored and (f.address or "").lower() not in ignored
     ]
-    return outcome
 
 
 def _read_other(other: OtherEnvironment, outcome: Outcome) -> EnvironmentData:
@@ -93,6 +100,8 @@ def _read_other(other: OtherEnvironment, outcome: Outcome) -> EnvironmentData:
     if other.skipped or other.read_state is None:
         outcome.notes.append(other.skipped or f"isolation not checked against {name}")
         return EnvironmentData(name, key)
+    if other.note:
+        outcome.notes.append(other.note)
     try:
         state = other.read_state()
         resources = state_resources(state)

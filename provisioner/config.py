@@ -100,8 +100,14 @@ def load_settings(path: Path | None = None, root: Path = Path()) -> Settings:
         environments=environments,
         backend={str(k): _backend_value(v) for k, v in backend.items()},
         policy=_rule_tables(raw.get("policy", {}), "policy"),
-        shared=_strings(raw.get("isolation", {}).get("shared", []), f"{path}: isolation.shared"),
+        shared=_shared(raw.get("isolation", {}), path),
     )
+
+
+def _shared(isolation: Any, path: Path) -> tuple[str, ...]:
+    if not isinstance(isolation, dict) or set(isolation) - {"shared"}:
+        raise ConfigError(f"{path}: [isolation] must be a table holding only `shared`")
+    return _strings(isolation.get("shared", []), f"{path}: isolation.shared")
 
 
 def _backend_value(value: str | int | bool) -> str:

@@ -167,3 +167,50 @@ def test_compare_must_name_another_environment() -> None:
     code, _, err = audit(*BOTH_ENVIRONMENTS, "--compare", "staging")
     assert code == 1
     assert "--compare staging: not another environment (others: test)" in err
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("address", 5, "malformed resource change (TypeError: address is int, not a string)"),
+        ("type", ["x"], "malformed resource change (TypeError: type is list, not a string)"),
+    ],
+)
+def test_malformed_resource_changes_get_one_line(
+    tmp_path: Path, field: str, value: object, message: str
+) -> None:
+    doc = example_prod_plan()
+    doc["resource_changes"][0][field] = value
+    plan = tmp_path / "tfplan.json"
+    plan.write_text(dumps(doc))
+    code, _, err = audit(*BOTH_ENVIRONMENTS, plan=plan)
+    assert code == 1
+    assert message in err and "Traceback" not in err
+
+
+def test_tags_of_the_wrong_shape_do_not_crash_the_report(tmp_path: Path) -> None:
+    doc = example_prod_plan()
+    backend = next(c for c in doc["resource_changes"] if c["address"].endswith(".backend"))
+    backend["change"]["after"]["tags"] = ["environment=prod"]
+    plan = tmp_path / "tfplan.json"
+    plan.write_text(dumps(doc))
+    code, out, err = audit(*BOTH_ENVIRONMENTS, "--format", "json", plan=plan)
+    assert code == 2, err
+    rules = {f.get("rule") for f in json.loads(out)["findings"]}
+    assert "required-tags" in rules  # a list is not a tag map: every required tag is missing
+
+
+def test_the_ignore_list_also_silences_policy_on_the_plan(tmp_path: Path) -> None:
+    doc = example_prod_plan()
+    backend = next(c for c in doc["resource_changes"] if c["address"].endswith(".backend"))
+    backend["change"]["after"]["template"][0]["min_replicas"] = 0
+    plan = tmp_path / "tfplan.json"
+    plan.write_text(dumps(doc))
+    code, out, _ = audit(*BOTH_ENVIRONMENTS, "--format", "json", plan=plan)
+    assert {f.get("rule") for f in json.loads(out)["findings"]} >= {"app-min-replicas"}
+    (tmp_path / "azprov.toml").write_text(
+        '[environments.prod]\nignore = ["azurerm_container_app.backend"]\n[environments.test]\n'
+    )
+    code, out, err = audit(*BOTH_ENVIRONMENTS, "--format", "json", plan=plan)
+    assert code == 2, err
+    assert "app-min-replicas" not in {f.get("rule") for f in json.loads(out)["findings"]}

@@ -163,3 +163,67 @@ def test_bad_source_options_get_one_line(args: list[str], message: str) -> None:
     assert code == 1
     assert message in err
     assert len(err.strip().splitlines()) == 1 and out == ""
+
+
+def test_a_changed_plain_secret_env_value_is_drift_that_never_shows_the_value(
+    tmp_path: Path, rsps: responses.RequestsMock, prod: Environment
+) -> None:
+    backend = prod.find("/containerApps/ca-stockapp-backend-prod")
+    record = next(r for r in prod.state_resources if r["name"] == "backend")
+    container = record["instances"][0]["attributes"]["template"][0]["container"][0]
+    container["env"].append({"name": "STRIPE_KEY", "secret_name": "", "value": "sk-state-1"})
+    live_env = backend["properties"]["template"]["containers"][0]["env"]
+    live_env.append({"name": "STRIPE_KEY", "value": "sk-live-2"})
+    serve(rsps, prod)
+    for fmt in ("json", "markdown", "table"):
+        code, out, _ = verify("--state", str(write_state(tmp_path, prod)), "-f", fmt)
+        assert code == 2
+        assert "sk-state-1" not in out and "sk-live-2" not in out, fmt
+    code, out, _ = verify("--state", str(write_state(tmp_path, prod)), "-f", "json")
+    (changed,) = findings(out, "changed")
+    assert changed["attribute"] == "template.container[backend].env[STRIPE_KEY].value"
+    assert (changed["expected"], changed["actual"]) == ("***", "***")
+
+
+def test_an_isolation_finding_shows_where_a_value_points_but_no_credential_in_it(
+    tmp_path: Path, rsps: responses.RequestsMock, prod: Environment, test_env: Environment
+) -> None:
+    url = leak_frontend_to_test_backend(prod)
+    hook = f"{url}/hook?token=TOKEN-NOT-REAL&sig=SIG-NOT-REAL"
+    prod.find("/containerApps/ca-stockapp-frontend-prod")["properties"]["template"]["containers"][
+        0
+    ]["env"][0]["value"] = hook
+    record = next(r for r in prod.state_resources if r["name"] == "frontend")
+    record["instances"][0]["attributes"]["template"][0]["container"][0]["env"][0]["value"] = hook
+    state = write_state(tmp_path, prod, "prod.json")
+    other = write_state(tmp_path, test_env, "test.json")
+    both_served(rsps, prod, test_env)
+    code, out, _ = verify("--state", str(state), "--state", f"test={other}", "-f", "json")
+    assert code == 2
+    (leak,) = findings(out, "isolation")
+    assert "ca-stockapp-backend-test" in str(leak["actual"])
+    assert "NOT-REAL" not in out
+
+
+def test_an_other_environment_read_from_its_state_only_is_said_so(tmp_path: Path) -> None:
+    from tests.conftest import EXAMPLES
+
+    argv = [
+        "--state",
+        str(EXAMPLES / "prod.tfstate.json"),
+        "--live",
+        str(EXAMPLES / "prod.live.json"),
+    ]
+    code, out, _ = verify(*argv, "--state", f"test={EXAMPLES / 'test.tfstate.json'}", "-f", "json")
+    assert code == 2
+    assert json.loads(out)["notes"] == [
+        "isolation against test used its state only: pass --live test=FILE for what runs there"
+    ]
+
+
+@pytest.mark.parametrize("table", ["isolation = 5", '[isolation]\nshare = ["acr"]'])
+def test_a_bad_isolation_table_is_one_line(tmp_path: Path, table: str) -> None:
+    (tmp_path / "azprov.toml").write_text(table + "\n")
+    code, _, err = verify("--state", "x.json")
+    assert code == 1
+    assert "[isolation] must be a table holding only `shared`" in err

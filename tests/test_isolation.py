@@ -401,7 +401,7 @@ def test_firewall_range_admitting_prods_outbound_or_static_ips(
         ("20.23.45.102", "20.23.45.120"),  # next to prod's IPs, not over them
         ("20.50.1.10", "20.50.1.10"),  # test's own outbound IP
         ("0.0.0.0", "255.255.255.255"),  # open to all: a policy finding, not aimed at prod
-        ("20.0.0.0", "20.255.255.255"),  # wider than a /16
+        ("16.0.0.0", "31.255.255.255"),  # wider than a /8: the open-range policy rule's
     ],
 )
 def test_firewall_ranges_not_aimed_at_prod(

@@ -174,3 +174,34 @@ def test_whole_objects_keep_their_shape_with_secrets_masked_and_unknowns_marked(
     assert (by_path["secret"].before, by_path["secret"].after) == ("***", "***")
     assert by_path["env.1.value"].after == "***"
     assert "hunter" not in repr(change)
+
+
+@pytest.mark.parametrize("format_version", ["0.1", "1.2"])
+def test_secrets_without_sensitive_marks_are_masked_by_name(format_version: str) -> None:
+    """Old plans carry no `*_sensitive` marks; names and query strings still give them away."""
+    after = {
+        "primary_key": "COSMOS-KEY-NEW",
+        "kube_config_raw": "client-key-data: KUBE-KEY-NEW",
+        "app_settings": {
+            "STRIPE_KEY": "sk-live-NEW",
+            "JWT_SIGNING_KEY": "jwt-NEW",
+            "WEBHOOK_URL": "https://hooks.example.com/x?token=TOK-NEW&code=FN-NEW",
+            "LOG_LEVEL": "info",
+        },
+    }
+    doc = {
+        "format_version": format_version,
+        "resource_changes": [
+            {
+                "address": "azurerm_linux_web_app.api",
+                "type": "azurerm_linux_web_app",
+                "name": "api",
+                "change": {"actions": ["update"], "before": {}, "after": after},
+            }
+        ],
+    }
+    change = parse_plan(json.dumps(doc)).resource_changes[0]
+    for leaked in ("COSMOS", "KUBE-KEY", "sk-live", "jwt-NEW", "TOK-NEW", "FN-NEW"):
+        assert leaked not in repr(change), leaked
+    assert change.after["app_settings"]["LOG_LEVEL"] == "info"
+    assert change.after["app_settings"]["WEBHOOK_URL"].startswith("https://hooks.example.com/x?")

@@ -95,9 +95,9 @@ OWNED: Mapping[str, tuple[_Kind, str, frozenset[str] | None]] = {
     "identity.principalId": (_Kind.GUID, "managed identity principal ID", None),
 }
 
-# A firewall range or network wider than this is not aimed at an environment (the policy
-# rule on open ranges covers 0.0.0.0-255.255.255.255); a /16 holds 65,536 addresses.
-MAX_RANGE = 2**16
+# A firewall range or network wider than a /8 is not aimed at an environment; the policy
+# rule pg-firewall-open-range reports those, so the two checks meet with no gap.
+MAX_RANGE = 2**24
 ENV_TAGS = ("environment", "env")
 MAX_HOST = 253  # DNS's limit; longer dotted runs (base64, version lists) are not hosts
 
@@ -487,7 +487,10 @@ def _walk(source: _Source, node: Any, path: tuple[str, ...], index: _Index) -> I
         for i, sub in enumerate(node):
             yield from _walk(source, sub, (*path, str(i)), index)
     elif isinstance(node, str) and node.strip() and (found := _matches(node, index)):
-        shown = _masked(node) if _is_secret(source, path) else redact_text(node)
+        # Anything that can carry a credential (userinfo, key=value pairs, a query string)
+        # is shown only as far as it says where it points.
+        risky = _is_secret(source, path) or any(char in node for char in "@=?")
+        shown = _masked(node) if risky else redact_text(node)
         yield from _by_env(source, path, shown, found, "points at")
 
 

@@ -25,6 +25,7 @@ from provisioner.audit import (
     render_json,
     render_markdown,
 )
+from provisioner.checks import without_ignored
 from provisioner.cli.common import (
     ArmEndpointOption,
     ConfigOption,
@@ -134,7 +135,8 @@ def audit(
     read_live, source = live_reader(
         sources.target_live, environment.name, arm_endpoint, True, resource_graph
     )
-    checks = cli_checks(settings, sources, arm_endpoint, True, resource_graph, plan=planned)
+    ruleset = rules_for(settings, environment.name)
+    checks = cli_checks(settings, sources, arm_endpoint, True, resource_graph, ruleset, planned)
     examination = pipeline.examine(
         environment,
         state_reader(settings, environment, sources.target_state),
@@ -143,12 +145,13 @@ def audit(
         live_source=source,
         checks=checks,
     )
-    policy = checks.policy or rules_for(settings, environment.name)
     report = build_report(
         environment.name,
         planned,
         examination.analysis,
-        findings=policy_findings(planned_resources(planned), policy, "plan"),
+        findings=without_ignored(
+            policy_findings(planned_resources(planned), ruleset, "plan"), environment
+        ),
         compare=comparison(examination.others, compare, sources.lives),
         plan_source=str(plan),
         generated_at=datetime.now(UTC),

@@ -15,8 +15,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from provisioner.analysers.policy import RuleSet, rules_for
 from provisioner.checks import Checks
-from provisioner.cli.sources import Sources, checks_for
+from provisioner.cli.sources import Sources, other_environments
 from provisioner.config import Environment, Settings, load_settings
 from provisioner.errors import AzprovError
 from provisioner.live import (
@@ -221,13 +222,18 @@ def cli_checks(
     arm_endpoint: str,
     quiet: bool,
     resource_graph: bool,
+    ruleset: RuleSet | None = None,
     plan: Plan | None = None,
 ) -> Checks:
     """Policy and isolation checks, the other environments read the way the target is."""
-    return checks_for(
-        settings,
-        sources,
-        lambda env, path: state_reader(settings, env, path),
-        lambda: azure_reader(arm_endpoint, quiet, resource_graph),
-        plan,
+    return Checks(
+        policy=ruleset or rules_for(settings, sources.target),
+        others=other_environments(
+            settings,
+            sources,
+            lambda env, path: state_reader(settings, env, path),
+            lambda: azure_reader(arm_endpoint, quiet, resource_graph),
+        ),
+        shared=settings.shared,
+        plan=plan,
     )

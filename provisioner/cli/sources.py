@@ -15,14 +15,12 @@ from typing import Annotated
 
 import typer
 
-from provisioner.analysers.policy import rules_for
-from provisioner.checks import Checks, OtherEnvironment
+from provisioner.checks import OtherEnvironment
 from provisioner.config import Environment, Settings
 from provisioner.errors import AzprovError
 from provisioner.live import Inventory, load_snapshot
 from provisioner.pipeline import Scope
 from provisioner.state import StateDocument
-from provisioner.state.plan import Plan
 
 StatesOption = Annotated[
     list[str] | None,
@@ -91,22 +89,6 @@ def _by_environment(
     return found
 
 
-def checks_for(
-    settings: Settings,
-    sources: Sources,
-    state_reader: Callable[[Environment, Path | None], Callable[[], StateDocument]],
-    azure_reader: Callable[[], Callable[[Scope], Inventory]],
-    plan: Plan | None = None,
-) -> Checks:
-    """Policy for the target, and isolation against every other configured environment."""
-    return Checks(
-        policy=rules_for(settings, sources.target),
-        others=other_environments(settings, sources, state_reader, azure_reader),
-        shared=settings.shared,
-        plan=plan,
-    )
-
-
 def other_environments(
     settings: Settings,
     sources: Sources,
@@ -138,11 +120,17 @@ def other_environments(
             )
             continue
         read_live: Callable[[Scope], Inventory] | None = None
+        note = None
         if live_file is not None:
             read_live = _snapshot_reader(live_file, name)
         elif target_from_azure:
             read_live = azure_reader()
-        others.append(OtherEnvironment(env, state_reader(env, state_file), read_live))
+        else:
+            note = (
+                f"isolation against {name} used its state only: pass --live {name}=FILE "
+                "for what runs there"
+            )
+        others.append(OtherEnvironment(env, state_reader(env, state_file), read_live, note=note))
     return others
 
 

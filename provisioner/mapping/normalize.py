@@ -2,13 +2,38 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from provisioner.mapping import canonical_id, tf_type_for_arm
 from provisioner.mapping.catalog import by_arm_type, by_tf_type
 from provisioner.mapping.spec import Lookups, Side, flatten
-from provisioner.model import Resource, StateResource
+from provisioner.model import (
+    Resource,
+    Sensitive,
+    StateResource,
+    carries_credentials,
+    secret_like_name,
+)
+
+# `template.container[api].env[DB_PASSWORD].value`
+_ENV_VALUE = re.compile(r"\.env\[(?P<name>[^\]]+)\]\.value$")
+
+
+def _protected(attributes: dict[str, Any]) -> dict[str, Any]:
+    """Plain env values that are secrets by name or content, held as `Sensitive`.
+
+    Both sides get the same treatment, so a change is still found (fingerprints differ)
+    but never shown: such a value is a policy finding, and must not become a leak too.
+    """
+    for name, value in attributes.items():
+        found = _ENV_VALUE.search(name)
+        if not (found and isinstance(value, str) and value):
+            continue
+        if secret_like_name(found["name"]) or carries_credentials(value):
+            attributes[name] = Sensitive.of(value)
+    return attributes
 
 
 def from_state(record: StateResource) -> Resource | None:
@@ -22,7 +47,7 @@ def from_state(record: StateResource) -> Resource | None:
     spec = by_tf_type(record.tf_type)
     side = Side(is_state=True, sensitive=record.sensitive_paths)
     attributes = flatten(spec.attributes, record.attributes, side) if spec else {}
-    return Resource(rid, rid.arm_type, record.tf_type, attributes, record.address)
+    return Resource(rid, rid.arm_type, record.tf_type, _protected(attributes), record.address)
 
 
 def lookups_for(bodies: Iterable[Mapping[str, Any]]) -> Lookups:
@@ -44,4 +69,4 @@ def from_arm(body: Mapping[str, Any], lookups: Lookups) -> Resource:
         flatten(spec.attributes, body, Side(is_state=False, lookups=lookups)) if spec else {}
     )
     tf_type = spec.tf_type if spec else tf_type_for_arm(rid.arm_type)
-    return Resource(rid, rid.arm_type, tf_type, attributes)
+    return Resource(rid, rid.arm_type, tf_type, _protected(attributes))

@@ -198,7 +198,8 @@ def _flatten(
         if isinstance(entry, Attr):
             out[name] = _read_attr(entry, raw, side, abs_path)
         elif isinstance(entry, MapOf):
-            for key, value in sorted((raw or {}).items()):
+            # A malformed document (tags as a list) normalizes to no tags, not a crash.
+            for key, value in sorted(raw.items() if isinstance(raw, dict) else ()):
                 item_path = _join(abs_path, key)
                 out[f"{name}[{key}]"] = (
                     Sensitive.of(value) if side.is_sensitive(item_path) else _safe(value)

@@ -12,9 +12,11 @@ REDACTED = "***"
 # scheme://user:password@host  ->  scheme://user:***@host
 _URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)[^@\s]+(?=@)")
 # Password=...; / pwd=... in ADO.NET / libpq key-value connection strings
+# and token=/sig=/code=/key=... in URL query strings (SAS tokens, function keys, webhooks)
 _KV_PASSWORD = re.compile(
-    r"(?P<head>\b(?:password|pwd|passwd|secret|accountkey|sharedaccesskey)\s*=\s*)"
-    r"(?:'[^']*'|\"[^\"]*\"|[^;\s]+)",
+    r"(?P<head>\b(?:password|pwd|passwd|secret|client_secret|accountkey|sharedaccesskey"
+    r"|sharedaccesssignature|sig|token|access_token|code|apikey|api_key|key)\s*=\s*)"
+    r"(?:'[^']*'|\"[^\"]*\"|[^;&\s]+)",
     re.IGNORECASE,
 )
 

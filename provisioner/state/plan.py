@@ -23,7 +23,9 @@ UNKNOWN = "(known after apply)"
 SUPPORTED_MAJOR = ("0", "1")
 # Attribute names whose values are secrets; `*secret_name` merely names a secret.
 _SECRET_NAME = re.compile(
-    r"(password|secret|token|private_key|access_key|shared_key|api_key)(?!.*_name$)",
+    r"(password|secret|token|private_key|access_key|shared_key|api_key|client_key"
+    r"|kube_config|kube_admin_config|connection_string|instrumentation_key|certificate)"
+    r"(?!.*_name$)",
     re.IGNORECASE,
 )
 
@@ -196,10 +198,15 @@ def plan_from_document(doc: Any, source: str = "plan JSON") -> Plan:
             applyable=doc.get("applyable"),
         )
     except (KeyError, TypeError, AttributeError) as exc:
-        raise PlanError(f"{source}: malformed resource change ({exc!r})") from None
+        raise PlanError(
+            f"{source}: malformed resource change ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def _change(raw: Mapping[str, Any]) -> ResourceChange:
+    for key in ("address", "type", "name"):
+        if not isinstance(raw[key], str):
+            raise TypeError(f"{key} is {type(raw[key]).__name__}, not a string")
     change = raw["change"]
     actions = tuple(change.get("actions") or ())
     importing = change.get("importing") or {}
@@ -217,7 +224,7 @@ def _change(raw: Mapping[str, Any]) -> ResourceChange:
         replace_paths=tuple(tuple(p) for p in paths),
         action_reason=raw.get("action_reason"),
         previous_address=raw.get("previous_address"),
-        import_id=importing.get("id") if isinstance(importing, dict) else None,
+        import_id=_text_or_none(importing.get("id")) if isinstance(importing, dict) else None,
         deposed=raw.get("deposed"),
         changes=tuple(attribute_changes(change)),
         before=_redacted(change.get("before"), None, change.get("before_sensitive")),
@@ -231,7 +238,7 @@ def _redacted(value: Any, unknown: Any, sensitive: Any, key: str = "") -> Any:
     """`value` with its sensitive, secret-named and unknown parts replaced, keeping the shape."""
     if unknown is True:
         return UNKNOWN
-    if sensitive is True or (key and value is not None and _SECRET_NAME.search(key)):
+    if sensitive is True or (key and value is not None and _secret_key(key)):
         return value if value in (None, "") else REDACTED  # nothing to hide in ""
     if isinstance(value, dict):
         unknown_map = unknown if isinstance(unknown, dict) else {}
@@ -252,6 +259,20 @@ def _redacted(value: Any, unknown: Any, sensitive: Any, key: str = "") -> Any:
             for i, item in enumerate(value)
         ]
     return redact_value(value)
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _secret_key(key: str) -> bool:
+    """A key whose value is a secret: `admin_password`, `STRIPE_KEY` in a map, `JWT_TOKEN`.
+
+    Keys that name or locate a secret (`secret_name`, `key_vault_secret_id`) stay shown.
+    """
+    if _SECRET_NAME.search(key):
+        return True
+    return secret_like_name(key) and not key.endswith(("_name", "_id"))
 
 
 def _output(name: str, raw: Mapping[str, Any]) -> OutputChange:
