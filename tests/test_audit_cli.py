@@ -214,3 +214,14 @@ def test_the_ignore_list_also_silences_policy_on_the_plan(tmp_path: Path) -> Non
     code, out, err = audit(*BOTH_ENVIRONMENTS, "--format", "json", plan=plan)
     assert code == 2, err
     assert "app-min-replicas" not in {f.get("rule") for f in json.loads(out)["findings"]}
+
+
+def test_a_partial_plan_is_flagged_for_the_reviewer(tmp_path: Path) -> None:
+    """`complete: false` (-target, deferred changes): the apply is not the whole story."""
+    plan = tmp_path / "tfplan.json"
+    plan.write_text(dumps({**example_prod_plan(), "complete": False}))
+    code, out, _ = audit(*BOTH_ENVIRONMENTS, plan=plan)
+    assert code == 2
+    assert out.splitlines()[2].startswith("**REVIEW: a partial plan (-target or deferred changes)")
+    code, out, _ = audit(*BOTH_ENVIRONMENTS, "--format", "json", plan=plan)
+    assert json.loads(out)["plan"]["partial"] is True

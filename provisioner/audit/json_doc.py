@@ -64,6 +64,7 @@ def report_dict(report: AuditReport) -> dict[str, Any]:
             "format_version": report.plan_format,
             "terraform_version": report.terraform_version,
             "errored": report.plan_errored,
+            "partial": report.plan_partial,
             "counts": dict(report.counts),
             "destructive": [_change(c) for c in report.destructive],
             "updates": [_change(c) for c in report.updates],

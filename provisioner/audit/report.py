@@ -167,6 +167,8 @@ class AuditReport:
     plan_format: str
     terraform_version: str | None
     plan_errored: bool
+    # The plan says it is not the whole story (`complete: false`: -target, deferred changes).
+    plan_partial: bool
     counts: tuple[tuple[str, int], ...]
     # Deletions first, then replacements, each by address.
     destructive: tuple[ChangeItem, ...]
@@ -229,7 +231,7 @@ class AuditReport:
         """
         if self.incomplete:
             return 1
-        return 2 if self.destructive or self.drift or self.findings else 0
+        return 2 if self.destructive or self.drift or self.findings or self.plan_partial else 0
 
     @property
     def verdict(self) -> str:
@@ -245,7 +247,7 @@ class AuditReport:
     @property
     def attention(self) -> tuple[str, ...]:
         """What makes a reviewer look, most serious first."""
-        out = []
+        out = ["a partial plan (-target or deferred changes)"] if self.plan_partial else []
         if self.destructive:
             out.append(
                 _plural(len(self.destructive), "destructive change")
@@ -347,6 +349,7 @@ def build_report(
         plan_format=plan.format_version,
         terraform_version=plan.terraform_version,
         plan_errored=plan.errored,
+        plan_partial=plan.complete is False,
         counts=tuple(counts.items()),
         destructive=tuple(destructive),
         updates=tuple(updates),

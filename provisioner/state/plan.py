@@ -133,6 +133,8 @@ class Plan:
     output_changes: tuple[OutputChange, ...] = ()
     errored: bool = False
     applyable: bool | None = None
+    # Format 1.2: False when the plan leaves changes for a later run (-target, deferrals).
+    complete: bool | None = None
 
     @property
     def changes(self) -> tuple[ResourceChange, ...]:
@@ -196,6 +198,7 @@ def plan_from_document(doc: Any, source: str = "plan JSON") -> Plan:
             ),
             errored=bool(doc.get("errored", False)),
             applyable=doc.get("applyable"),
+            complete=doc.get("complete") if isinstance(doc.get("complete"), bool) else None,
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise PlanError(
