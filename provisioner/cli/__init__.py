@@ -1,22 +1,31 @@
-"""The azprov command line: the only layer that picks concrete readers and writes files."""
+"""The azprov command line: the only layer that picks concrete readers and writes files.
+
+Commands are imported when they are registered, and `main` registers only the one being
+run: a plain `azprov verify` never imports the audit renderers or the HCL tooling, which
+is a fair share of a sub-second run.
+"""
 
 from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Iterable
+from typing import Any
 
 import typer
 
 from provisioner import __version__
-from provisioner.cli.adopt import import_, reconcile
-from provisioner.cli.audit import audit
-from provisioner.cli.plan import apply, plan
-from provisioner.cli.snapshot import snapshot
-from provisioner.cli.verify import verify
 
-app = typer.Typer(
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+# name -> (module, function), in the order `--help` lists them.
+COMMANDS = {
+    "verify": ("provisioner.cli.verify", "verify"),
+    "audit": ("provisioner.cli.audit", "audit"),
+    "snapshot": ("provisioner.cli.snapshot", "snapshot"),
+    "plan": ("provisioner.cli.plan", "plan"),
+    "apply": ("provisioner.cli.plan", "apply"),
+    "import": ("provisioner.cli.adopt", "import_"),
+    "reconcile": ("provisioner.cli.adopt", "reconcile"),
+}
 
 
 def _version(value: bool) -> None:
@@ -25,7 +34,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
@@ -37,14 +45,29 @@ def root(
     """
 
 
-app.command()(verify)
-app.command()(audit)
-app.command()(snapshot)
-app.command()(plan)
-app.command()(apply)
-app.command(name="import")(import_)
-app.command()(reconcile)
+def build_app(names: Iterable[str] = COMMANDS) -> typer.Typer:
+    """The Typer app with the named commands (all of them by default)."""
+    cli = typer.Typer(
+        no_args_is_help=True,
+        pretty_exceptions_show_locals=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    cli.callback()(root)
+    for name in names:
+        module, function = COMMANDS[name]
+        cli.command(name=name)(getattr(importlib.import_module(module), function))
+    return cli
+
+
+def __getattr__(name: str) -> Any:
+    """`provisioner.cli.app`: every command, built on first use (tests, `python -m`)."""
+    if name == "app":
+        globals()["app"] = built = build_app()
+        return built
+    raise AttributeError(name)
 
 
 def main() -> None:
-    app()
+    command = sys.argv[1] if len(sys.argv) > 1 else ""
+    build_app([command] if command in COMMANDS else COMMANDS)()

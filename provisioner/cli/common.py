@@ -28,7 +28,7 @@ from provisioner.live import (
     load_snapshot,
     read_inventory,
 )
-from provisioner.pipeline import Scope
+from provisioner.scope import Scope
 from provisioner.state import StateDocument, load_state, parse_state
 from provisioner.state.plan import Plan
 from provisioner.terraform_runner import Terraform

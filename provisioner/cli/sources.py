@@ -19,7 +19,7 @@ from provisioner.checks import OtherEnvironment
 from provisioner.config import Environment, Settings
 from provisioner.errors import AzprovError
 from provisioner.live import Inventory, load_snapshot
-from provisioner.pipeline import Scope
+from provisioner.scope import Scope
 from provisioner.state import StateDocument
 
 StatesOption = Annotated[
@@ -109,15 +109,11 @@ def other_environments(
             continue
         state_file, live_file = sources.states.get(name), sources.lives.get(name)
         if state_file is None and not target_from_terraform:
-            others.append(
-                OtherEnvironment(
-                    env,
-                    None,
-                    None,
-                    f"isolation not checked against {name}: "
-                    f"pass --state {name}=FILE (and --live {name}=FILE for its live side)",
-                )
+            why = (
+                f"isolation not checked against {name}: pass --state {name}=FILE "
+                f"(and --live {name}=FILE for its live side)"
             )
+            others.append(OtherEnvironment(env, skipped=why))
             continue
         read_live: Callable[[Scope], Inventory] | None = None
         note = None
