@@ -214,6 +214,10 @@ def _change(raw: Mapping[str, Any]) -> ResourceChange:
     actions = tuple(change.get("actions") or ())
     importing = change.get("importing") or {}
     paths = change.get("replace_paths") or ()
+    before = _redacted(change.get("before"), None, change.get("before_sensitive"))
+    after = _redacted(
+        change.get("after"), change.get("after_unknown"), change.get("after_sensitive")
+    )
     return ResourceChange(
         address=raw["address"],
         type=raw["type"],
@@ -229,11 +233,9 @@ def _change(raw: Mapping[str, Any]) -> ResourceChange:
         previous_address=raw.get("previous_address"),
         import_id=_text_or_none(importing.get("id")) if isinstance(importing, dict) else None,
         deposed=raw.get("deposed"),
-        changes=tuple(attribute_changes(change)),
-        before=_redacted(change.get("before"), None, change.get("before_sensitive")),
-        after=_redacted(
-            change.get("after"), change.get("after_unknown"), change.get("after_sensitive")
-        ),
+        changes=tuple(attribute_changes(change, before, after)),
+        before=before,
+        after=after,
     )
 
 
@@ -290,17 +292,17 @@ def _output(name: str, raw: Mapping[str, Any]) -> OutputChange:
     )
 
 
-def attribute_changes(change: Mapping[str, Any]) -> Iterator[AttributeChange]:
+def attribute_changes(
+    change: Mapping[str, Any], before_tree: Any, after_tree: Any
+) -> Iterator[AttributeChange]:
     """Leaf attributes that differ, or become known only after apply, in one change.
 
-    Leaves are taken from the redacted objects, so a secret block is one `***` leaf; whether
-    it changed is decided on the raw values, which never leave this function.
+    Leaves are taken from the redacted objects (`_redacted` of `before` and `after`), so a
+    secret block is one `***` leaf; whether it changed is decided on the raw values, which
+    never leave this function.
     """
     raw_before, raw_after = change.get("before"), change.get("after")
-    before = _leaves(_redacted(raw_before, None, change.get("before_sensitive")))
-    after = _leaves(
-        _redacted(raw_after, change.get("after_unknown"), change.get("after_sensitive"))
-    )
+    before, after = _leaves(before_tree), _leaves(after_tree)
     for path in sorted(before.keys() | after.keys()):
         shown_before, shown_after = before.get(path), after.get(path)
         unknown = shown_after == UNKNOWN
