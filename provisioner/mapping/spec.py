@@ -127,11 +127,14 @@ class TypeSpec:
 MISSING: Any = object()
 
 
-def get_path(doc: Any, path: str) -> Any:
-    """Follow a dotted path (`template.0.container`, `properties.sku.name`); None if absent."""
+def get_path(doc: Any, path: str | tuple[str, ...]) -> Any:
+    """Follow a dotted path (`template.0.container`, `properties.sku.name`); None if absent.
+
+    A tuple of steps serves keys that hold dots themselves (`tags.kubernetes.io/name`).
+    """
     if not path:
         return doc
-    for step in path.split("."):
+    for step in path.split(".") if isinstance(path, str) else path:
         if isinstance(doc, Mapping):
             doc = doc.get(step)
         elif isinstance(doc, list) and step.isdigit() and int(step) < len(doc):

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from provisioner.errors import StateError
+from provisioner.mapping.spec import get_path
 from provisioner.model import REDACTED, redact_value, secret_like_name
 
 UNKNOWN = "(known after apply)"
@@ -306,7 +307,7 @@ def attribute_changes(
     for path in sorted(before.keys() | after.keys()):
         shown_before, shown_after = before.get(path), after.get(path)
         unknown = shown_after == UNKNOWN
-        if not unknown and _at(raw_before, path) == _at(raw_after, path):
+        if not unknown and get_path(raw_before, path) == get_path(raw_after, path):
             continue
         yield AttributeChange(
             path=".".join(path),
@@ -315,17 +316,6 @@ def attribute_changes(
             sensitive=REDACTED in (shown_before, shown_after),
             unknown_after=unknown,
         )
-
-
-def _at(value: Any, path: tuple[str, ...]) -> Any:
-    for step in path:
-        if isinstance(value, dict):
-            value = value.get(step)
-        elif isinstance(value, list) and step.isdigit() and int(step) < len(value):
-            value = value[int(step)]
-        else:
-            return None
-    return value
 
 
 def _leaves(value: Any, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
