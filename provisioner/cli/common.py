@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from provisioner.analysers.policy import RuleSet, rules_for
 from provisioner.checks import Checks
-from provisioner.cli.sources import Sources, other_environments
+from provisioner.cli.sources import Sources, other_environments, snapshot_reader
 from provisioner.config import Environment, Settings, load_settings
 from provisioner.errors import AzprovError
 from provisioner.live import (
@@ -25,7 +25,6 @@ from provisioner.live import (
     Connection,
     Inventory,
     credential_from_environment,
-    load_snapshot,
     read_inventory,
 )
 from provisioner.scope import Scope
@@ -200,8 +199,7 @@ def live_reader(
     """The live side and its name for reports: a snapshot file (`--live`) or Azure."""
     if live is None:
         return azure_reader(arm_endpoint, quiet, resource_graph), "azure"
-    snapshot = live
-    return (lambda _: load_snapshot(snapshot, environment)), str(live)
+    return snapshot_reader(live, environment), str(live)
 
 
 def emit(text: str, output: Path | None) -> None:

@@ -118,7 +118,7 @@ def other_environments(
         read_live: Callable[[Scope], Inventory] | None = None
         note = None
         if live_file is not None:
-            read_live = _snapshot_reader(live_file, name)
+            read_live = snapshot_reader(live_file, name)
         elif target_from_azure:
             read_live = azure_reader()
         else:
@@ -130,5 +130,6 @@ def other_environments(
     return others
 
 
-def _snapshot_reader(path: Path, environment: str) -> Callable[[Scope], Inventory]:
+def snapshot_reader(path: Path, environment: str) -> Callable[[Scope], Inventory]:
+    """The live side from a snapshot file (checked to be `environment`'s when read)."""
     return lambda _scope: load_snapshot(path, environment)
