@@ -1,9 +1,10 @@
 """The baseline: a per-resource refresh, the way `terraform plan -refresh-only` reads Azure.
 
 One GET per state resource, ten at a time (terraform's default parallelism), through the
-same SDK clients azprov uses. A refresh alone cannot see what was added by hand, so the
-baseline also makes the lists that find it: the generic `resources` list per resource group
-and the firewall rules and databases per server. Its findings then come from azprov's own
+same ARM client azprov uses, with each type's api-version from azprov's registry. A
+refresh alone cannot see what was added by hand, so the baseline also makes the lists that
+find it: the generic `resources` list per resource group and every child list per parent
+(a server's firewall rules and databases). Its findings then come from azprov's own
 normalize and drift code, so both runners' reports compare one to one.
 
 This is a generous baseline: terraform also calls `listSecrets` for each container app and
@@ -15,63 +16,29 @@ lists each registry's replications, which are not modelled here.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-from azure.core.exceptions import AzureError, HttpResponseError
+from azure.core.exceptions import AzureError
 
 from provisioner.analysers.drift import drift_findings
-from provisioner.live.clients import AzureClients, Connection, credential_from_environment
+from provisioner.live import ArmClient, Connection, credential_from_environment
+from provisioner.live.arm import ArmError, Body
+from provisioner.live.reads import Read as ListRead
+from provisioner.live.reads import child_reads, get_read, group_reads
 from provisioner.mapping.normalize import from_arm, from_state, lookups_for
-from provisioner.model import ANY_TOP_LEVEL, Coverage, Resource, ResourceId
+from provisioner.model import Coverage, Resource, ResourceId
+from provisioner.registry import by_arm_type, children_of
 from provisioner.state import load_state
 
-Body = dict[str, Any]
 WORKERS = 10  # terraform's default -parallelism
 RETRIES = 20  # terraform keeps retrying a throttled read; so does the baseline
-RETRY_BUDGET_S = 1800.0
-SERVER = "microsoft.dbforpostgresql/flexibleservers"
-FIREWALL_RULES = "Microsoft.DBforPostgreSQL/flexibleServers/firewallRules"
-DATABASES = "Microsoft.DBforPostgreSQL/flexibleServers/databases"
-
-
-def _rg(rid: ResourceId) -> str:
-    return rid.resource_group or ""
-
-
-def _server(rid: ResourceId) -> str:
-    parent = rid.parent
-    assert parent is not None, f"{rid} has no parent server"
-    return parent.name
-
-
-Get = Callable[[AzureClients, ResourceId], Any]
-# One SDK GET per ARM type (lower case) the generated environment holds.
-GETS: dict[str, Get] = {
-    "microsoft.resources/resourcegroups": lambda c, r: c.resources.resource_groups.get(r.name),
-    "microsoft.operationalinsights/workspaces": (
-        lambda c, r: c.log_analytics.workspaces.get(_rg(r), r.name)
-    ),
-    "microsoft.app/managedenvironments": (
-        lambda c, r: c.apps.managed_environments.get(_rg(r), r.name)
-    ),
-    "microsoft.app/containerapps": lambda c, r: c.apps.container_apps.get(_rg(r), r.name),
-    "microsoft.containerregistry/registries": (
-        lambda c, r: c.registries.registries.get(_rg(r), r.name)
-    ),
-    SERVER: lambda c, r: c.postgres.servers.get(_rg(r), r.name),
-    FIREWALL_RULES.lower(): (
-        lambda c, r: c.postgres.firewall_rules.get(_rg(r), _server(r), r.name)
-    ),
-    DATABASES.lower(): lambda c, r: c.postgres.databases.get(_rg(r), _server(r), r.name),
-}
+TIMEOUT_S = 1800.0
 
 
 @dataclass(frozen=True)
@@ -82,20 +49,21 @@ class Read:
     error: str | None = None
 
 
-def _get(clients: AzureClients, rid: ResourceId) -> Read:
+def _get(arm: ArmClient, rid: ResourceId) -> Read:
+    read = get_read(rid)
     try:
-        return Read((GETS[rid.arm_type.lower()](clients, rid).as_dict(),))
+        return Read((arm.get(read.path, read.api_version),))
     except AzureError as exc:
-        if isinstance(exc, HttpResponseError) and exc.status_code == 404:
+        if isinstance(exc, ArmError) and exc.status_code == 404:
             return Read()  # deleted out of band: the refresh's "missing"
         return Read(error=f"GET {rid}: {type(exc).__name__} {_status(exc)}")
 
 
-def _list(call: Callable[[], Any], what: str) -> Read:
+def _list(arm: ArmClient, read: ListRead) -> Read:
     try:
-        return Read(tuple(model.as_dict() for model in call()))
+        return Read(tuple(arm.list(read.path, read.api_version)))
     except AzureError as exc:
-        return Read(error=f"list {what}: {type(exc).__name__} {_status(exc)}")
+        return Read(error=f"list {read.scope}: {type(exc).__name__} {_status(exc)}")
 
 
 def _status(exc: AzureError) -> str:
@@ -112,31 +80,27 @@ class Refresh:
     lists: int
 
 
-def refresh(clients: AzureClients, expected: Sequence[Resource], workers: int) -> Refresh:
+def refresh(arm: ArmClient, expected: Sequence[Resource], workers: int) -> Refresh:
     """GET every state resource and list what hand-made resources hide in; then drift."""
-    readable = [r for r in expected if r.arm_type.lower() in GETS]
+    readable = [r for r in expected if by_arm_type(r.arm_type) is not None]
     groups = sorted({r.id.resource_group for r in expected if r.id.resource_group})
-    servers = [r.id for r in expected if r.arm_type.lower() == SERVER]
-    lists: list[tuple[tuple[str, str], Callable[[], Any]]] = []
-    for group in groups:
-        scope = f"/subscriptions/{clients.connection.subscription_id}/resourceGroups/{group}"
-        call = partial(clients.resources.resources.list_by_resource_group, group)
-        lists.append(((scope.lower(), ANY_TOP_LEVEL), call))
-    for server in servers:
-        rg, name = _rg(server), server.name
-        rules = partial(clients.postgres.firewall_rules.list_by_server, rg, name)
-        lists.append(((server.key, FIREWALL_RULES.lower()), rules))
-        dbs = partial(clients.postgres.databases.list_by_server, rg, name)
-        lists.append(((server.key, DATABASES.lower()), dbs))
+    parents = [r.id for r in expected if children_of(r.arm_type)]
+    subscription = arm.subscription_id
+    lists = [group_reads(subscription, g)[1] for g in groups]  # each group's generic list
+    lists += [read for parent in parents for read in child_reads(parent)]
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        get_futures = [pool.submit(_get, clients, r.id) for r in readable]
-        list_futures = [pool.submit(_list, call, scope) for (scope, _), call in lists]
+        get_futures = [pool.submit(_get, arm, r.id) for r in readable]
+        list_futures = [pool.submit(_list, arm, read) for read in lists]
         got = [future.result() for future in get_futures]
         listed = [future.result() for future in list_futures]
 
     fetched = {r.id.key for r, read in zip(readable, got, strict=True) if read.error is None}
-    covered = {key for (key, _), read in zip(lists, listed, strict=True) if read.error is None}
+    covered = {
+        (read.scope.lower(), read.what.lower())
+        for read, result in zip(lists, listed, strict=True)
+        if result.error is None
+    }
     # A typed GET body wins over the generic list's thinner copy of the same resource.
     bodies: dict[str, Body] = {}
     for read in listed:
@@ -167,15 +131,13 @@ def refresh(clients: AzureClients, expected: Sequence[Resource], workers: int) -
 
 
 def _connection(subscription: str, endpoint: str, workers: int) -> Connection:
-    options: dict[str, Any] = {"workers": workers, "retries": RETRIES}
-    # Newer azprov bounds all retries of a run by a time budget; a refresh has none.
-    if "retry_budget_s" in {f.name for f in dataclasses.fields(Connection)}:
-        options["retry_budget_s"] = RETRY_BUDGET_S
     return Connection(
         subscription_id=subscription,
         credential=credential_from_environment(),
         arm_endpoint=endpoint,
-        **options,
+        workers=workers,
+        retries=RETRIES,
+        timeout_s=TIMEOUT_S,
     )
 
 
@@ -190,8 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     subscriptions = sorted({r.id.subscription_id.lower() for r in expected})
     if len(subscriptions) != 1:
         parser.error(f"the state must name exactly one subscription, not {subscriptions}")
-    clients = AzureClients(_connection(subscriptions[0], args.arm_endpoint, args.workers))
-    result = refresh(clients, expected, args.workers)
+    arm = ArmClient(_connection(subscriptions[0], args.arm_endpoint, args.workers))
+    result = refresh(arm, expected, args.workers)
     report = {
         "subscription_id": subscriptions[0],
         "resources_checked": result.checked,

@@ -12,8 +12,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from provisioner.mapping import canonical_id, tf_type_for_arm
 from provisioner.model import Finding, FindingKind, ResourceId
+from provisioner.registry import canonical_id, tf_type_for_arm
 from provisioner.terraform_config import (
     TerraformConfig,
     attribute_expression,

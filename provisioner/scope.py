@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 
 from provisioner.config import Environment
 from provisioner.errors import AzprovError
-from provisioner.live import Inventory
+from provisioner.live import Inventory, Scope
+from provisioner.live.reads import has_children
 from provisioner.mapping.normalize import from_arm, from_state, lookups_for
-from provisioner.model import Resource, ResourceId
+from provisioner.model import Resource
 from provisioner.state import StateDocument
 
-POSTGRES_SERVER = "microsoft.dbforpostgresql/flexibleservers"
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What the live side must read for one environment."""
-
-    subscription_id: str
-    resource_groups: tuple[str, ...]
-    # Servers the state knows: their child lists can start before any list returns.
-    known_servers: tuple[ResourceId, ...] = ()
-    # The environment's name: Resource Graph also reads resources tagged with it elsewhere.
-    environment: str = ""
+__all__ = ["Scope", "live_resources", "scope_for", "state_resources", "subscription_of"]
 
 
 def state_resources(state: StateDocument) -> list[Resource]:
@@ -51,13 +40,18 @@ def subscription_of(resources: Iterable[Resource], override: str | None) -> str:
 
 
 def scope_for(env: Environment, resources: list[Resource], subscription_id: str) -> Scope:
+    """The state's resource groups and the configured ones, and what the state expects there."""
     groups = [r.id.resource_group for r in resources if r.id.resource_group]
-    servers = [r.id for r in resources if r.arm_type.lower() == POSTGRES_SERVER]
+    types: dict[str, list[str]] = defaultdict(list)
+    for res in resources:
+        if res.id.resource_group:
+            types[res.id.resource_group.lower()].append(res.arm_type.lower())
     return Scope(
         subscription_id=subscription_id,
         resource_groups=tuple(dict.fromkeys([*(g for g in groups if g), *env.resource_groups])),
-        known_servers=tuple(servers),
+        known_parents=tuple(r.id for r in resources if has_children(r.arm_type)),
         environment=env.name,
+        known_types={group: tuple(dict.fromkeys(found)) for group, found in types.items()},
     )
 
 

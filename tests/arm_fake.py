@@ -25,22 +25,14 @@ import responses
 
 from provisioner import pipeline
 from provisioner.config import Environment as ConfigEnvironment
-from provisioner.live import AzureClients, Connection, Inventory, read_inventory
-from provisioner.live.clients import StaticTokenCredential
-from provisioner.live.throttle import Throttle
-from provisioner.model import Analysis
-from provisioner.pipeline import Scope
+from provisioner.live import ArmClient, Connection, Inventory, Scope, Throttle, read_inventory
+from provisioner.live.credentials import StaticTokenCredential
+from provisioner.model import Analysis, ResourceId
+from provisioner.registry import Placement, by_arm_type, children_of, listed_at
 from provisioner.state import parse_state
 from tests.factories import ARM, Environment
 
-LIST_TYPES = {
-    "microsoft.operationalinsights/workspaces",
-    "microsoft.app/managedenvironments",
-    "microsoft.app/containerapps",
-    "microsoft.containerregistry/registries",
-    "microsoft.dbforpostgresql/flexibleservers",
-}
-CHILD_TYPES = {"firewallrules", "databases"}
+# What the generic resources list returns of each resource: no `properties`.
 GENERIC_FIELDS = ("id", "name", "type", "location", "tags", "kind", "sku", "identity")
 GRAPH_PATH = "/providers/microsoft.resourcegraph/resources"
 RG_GRAPH_TYPE = "microsoft.resources/subscriptions/resourcegroups"
@@ -112,7 +104,7 @@ class ArmFake:
             if lower.endswith(GRAPH_PATH):
                 return 200, {}, self._graph(json.loads(request.body))
             return 405, {}, error_body("MethodNotAllowed", "The fake only reads.")
-        status, body = self._route(path)
+        status, body = self._route(path, query)
         if status == 200 and "value" in body and self.page_size:
             body = self._page(body["value"], request.url, int(query.get("$skiptoken", ["0"])[0]))
         return status, {}, body
@@ -124,46 +116,63 @@ class ArmFake:
             page["nextLink"] = f"{base}&$skiptoken={start + self.page_size}"
         return page
 
-    def _route(self, path: str) -> tuple[int, dict[str, Any]]:
+    def _route(self, path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
+        """Answer a GET the way ARM does, for any type the registry declares."""
         parts = path.strip("/").split("/")
         lower = [p.lower() for p in parts]
+        if len(parts) == 3 and lower[2] == "resources":
+            return 200, {"value": self._tagged(query.get("$filter", [""])[0])}
         if len(parts) == 4 and lower[2] == "providers":
             return 200, self._provider(parts[3])
-        rg_path = "/".join(parts[:4]).lower()
-        rg_exists = f"/{rg_path}" in self.env.bodies
-        if len(parts) == 4 and lower[2] == "resourcegroups":
-            body = self.env.bodies.get(f"/{rg_path}")
-            if body is None:
-                return 404, error_body(
-                    "ResourceGroupNotFound", f"Resource group '{parts[3]}' could not be found."
-                )
-            return 200, body
-        if not rg_exists:
+        rg_path = "/" + "/".join(parts[:4]).lower()
+        if rg_path not in self.env.bodies:
             return 404, error_body(
                 "ResourceGroupNotFound", f"Resource group '{parts[3]}' could not be found."
             )
+        if len(parts) == 4:
+            return 200, self.env.bodies[rg_path]
         if len(parts) == 5 and lower[4] == "resources":
-            rg_id = "/" + "/".join(parts[:4])
-            items = [
-                {k: b[k] for k in GENERIC_FIELDS if k in b}
-                for b in self.env.bodies.values()
-                if _parent(str(b["id"])) == rg_id.lower()
-            ]
+            items = [_generic(b) for b in self.env.bodies.values() if _parent(b["id"]) == rg_path]
             return 200, {"value": items}
-        if len(parts) == 7 and "/".join(lower[5:7]) in LIST_TYPES:
-            arm_type = "/".join(parts[5:7])
-            return 200, {"value": self.env.bodies_of(arm_type, "/" + "/".join(parts[:4]))}
-        if len(parts) == 9 and lower[8] in CHILD_TYPES:
-            server = "/" + "/".join(parts[:8])
-            if server.lower() not in self.env.bodies:
+        spec = by_arm_type("/".join(parts[5:7])) if len(parts) == 7 else None
+        if spec is not None and spec.listed.placement is Placement.SCOPE:
+            return 200, {"value": self._assignments(rg_path)}
+        if spec is not None:
+            return 200, {"value": self.env.bodies_of(spec.arm_type, rg_path)}
+        parent_path = "/" + "/".join(parts[:-1]).lower()
+        if len(parts) % 2 == 1 and len(parts) > 8:  # a child list: {parent}/{segment}
+            if parent_path not in self.env.bodies:
                 return 404, error_body(
-                    "ResourceNotFound", f"The Resource '{parts[7]}' was not found."
+                    "ParentResourceNotFound", f"The parent resource '{parts[-2]}' was not found."
                 )
-            return 200, {"value": self.env.bodies_of(f"{parts[5]}/{parts[6]}/{parts[8]}", server)}
+            child_type = f"{self.env.bodies[parent_path]['type']}/{parts[-1]}"
+            return 200, {"value": self.env.bodies_of(child_type, parent_path)}
         body = self.env.bodies.get(path.lower())
         if body is None:
             return 404, error_body("ResourceNotFound", f"The Resource '{parts[-1]}' was not found.")
         return 200, body
+
+    def _tagged(self, odata: str) -> list[dict[str, Any]]:
+        """The subscription's resources that carry a tag (`tagName eq 'x'`), generic bodies."""
+        found = re.fullmatch(r"tagName eq '([^']*)'", odata)
+        assert found, f"unexpected $filter {odata!r}"
+        name = found.group(1).lower()
+        return [
+            _generic(b)
+            for key, b in self.env.bodies.items()
+            if len(key.strip("/").split("/")) == 8
+            and any(k.lower() == name for k in (b.get("tags") or {}))
+        ]
+
+    def _assignments(self, rg_path: str) -> list[dict[str, Any]]:
+        """Role assignments at or under the group, and those inherited from above it."""
+        subscription = "/".join(rg_path.split("/")[:3])
+        return [
+            b
+            for key, b in self.env.bodies.items()
+            if str(b["type"]).lower() == "microsoft.authorization/roleassignments"
+            and key.startswith((rg_path + "/", subscription + "/providers/"))
+        ]
 
     def _provider(self, namespace: str) -> dict[str, Any]:
         """`GET /subscriptions/{id}/providers/{namespace}`: the types the fake holds."""
@@ -256,6 +265,10 @@ def _kql_list(kql: str, column: str) -> set[str]:
     return {s.lower() for s in re.findall(r"'([^']*)'", found.group(1))} if found else set()
 
 
+def _generic(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: body[k] for k in GENERIC_FIELDS if k in body}
+
+
 def _parent(resource_id: str) -> str:
     parts = resource_id.strip("/").split("/")
     cut = 4 if len(parts) >= 4 and parts[-4].lower() == "providers" else 2
@@ -316,11 +329,7 @@ def run_verify(
             scope.subscription_id, StaticTokenCredential("test-token-not-real"), workers=workers
         )
         inventory = read_inventory(
-            AzureClients(connection, throttle),
-            scope.resource_groups,
-            scope.known_servers,
-            environment=scope.environment,
-            resource_graph=resource_graph,
+            ArmClient(connection, throttle), scope, resource_graph=resource_graph
         )
         seen.append(inventory)
         return inventory
@@ -330,3 +339,55 @@ def run_verify(
         config, lambda: parse_state(json.dumps(state.state_v4()), "state"), read
     )
     return LiveRun(analysis, seen[0], throttle)
+
+
+# -- how many requests a read should make, derived from the registry -----------------------
+
+
+def _top_level_types(env: Environment, state: Environment, group_key: str) -> set[str]:
+    """Registered types needing a typed list in one group: the state's and Azure's."""
+    found = {
+        str(b["type"]).lower() for b in env.bodies.values() if _parent(str(b["id"])) == group_key
+    }
+    found |= {
+        str(r["instances"][0]["attributes"]["id"]).split("/providers/")[1].rsplit("/", 1)[0].lower()
+        for r in state.state_resources
+        if "/providers/" in str(r["instances"][0]["attributes"]["id"])
+        and _parent(str(r["instances"][0]["attributes"]["id"])) == group_key
+    }
+    specs = (by_arm_type(t) for t in found)
+    return {s.arm_type for s in specs if s and s.is_top_level and s.reads_properties}
+
+
+def _parents(env: Environment, state: Environment) -> set[str]:
+    """IDs of resources, in the state or in Azure, that have child types to list."""
+    ids = {str(b["id"]).lower() for b in env.bodies.values()}
+    ids |= {str(r["instances"][0]["attributes"]["id"]).lower() for r in state.state_resources}
+    return {i for i in ids if children_of(ResourceId.parse(i).arm_type)}
+
+
+def list_path_requests(env: Environment, state: Environment | None = None) -> int:
+    """Requests the list path makes for `state`'s groups against what `env` serves.
+
+    Per group: the group, its generic list, one typed list per registered type present in
+    the state or in Azure, one list per scope-placed type; the tag read; one list per
+    parent and child type. (Tagged resources outside the groups add a GET each.)
+    """
+    state = state or env
+    groups = {_parent(str(r["instances"][0]["attributes"]["id"])) for r in state.state_resources}
+    groups = {g for g in groups if g.count("/") == 4}
+    per_group = sum(
+        2 + len(_top_level_types(env, state, g)) + len(listed_at(Placement.SCOPE)) for g in groups
+    )
+    children = sum(len(children_of(ResourceId.parse(p).arm_type)) for p in _parents(env, state))
+    return per_group + 1 + children
+
+
+def graph_path_requests(env: Environment, state: Environment | None = None, pages: int = 1) -> int:
+    """Requests the Resource Graph path makes before confirming anything it flags."""
+    state = state or env
+    groups = {_parent(str(r["instances"][0]["attributes"]["id"])) for r in state.state_resources}
+    groups = {g for g in groups if g.count("/") == 4}
+    scopes = len(groups) * len(listed_at(Placement.SCOPE))
+    children = sum(len(children_of(ResourceId.parse(p).arm_type)) for p in _parents(env, state))
+    return pages + scopes + children

@@ -18,10 +18,8 @@ TENANT = "a1b2c3d4-0000-4000-8000-00000000beef"
 FAKE_PASSWORD = "example-password-not-real"
 FAKE_API_KEY = "example-api-key-not-real"
 ARM = "https://management.azure.com"
-IDENTITY_IDS = {
-    "principalId": "11111111-2222-3333-4444-555555555555",
-    "clientId": "66666666-7777-8888-9999-000000000000",
-}
+# The built-in AcrPull role's definition GUID (the same in every tenant).
+ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
 
 
 def rg_id(sub: str, rg: str) -> str:
@@ -52,6 +50,23 @@ class Environment:
     @property
     def tags(self) -> dict[str, str]:
         return {"environment": self.name, "app": self.app, "managed-by": "terraform"}
+
+    @property
+    def identity_ids(self) -> dict[str, str]:
+        """The apps' managed identity's principal and client IDs, distinct per environment."""
+        digit = "1" if self.name == "prod" else "2"
+        return {
+            "principalId": f"{digit * 8}-2222-3333-4444-555555555555",
+            "clientId": f"{digit * 8}-7777-8888-9999-000000000000",
+        }
+
+    @property
+    def assignment_guid(self) -> str:
+        return (
+            "0f8b6c1e-3a2d-4e5f-8a9b-1c2d3e4f5a6b"
+            if self.name == "prod"
+            else ("1f8b6c1e-3a2d-4e5f-8a9b-1c2d3e4f5a6c")
+        )
 
     def provider_id(self, namespace_type: str, name: str) -> str:
         return f"{rg_id(self.subscription, self.rg)}/providers/{namespace_type}/{name}"
@@ -127,19 +142,36 @@ class Environment:
         )  # fmt: skip
         identity_id = self.provider_id("Microsoft.ManagedIdentity/userAssignedIdentities",
                                        f"id-{self.app}-{self.name}")  # fmt: skip
+        ids = self.identity_ids
         self._add(
             "azurerm_user_assigned_identity", "apps",
             {"id": identity_id, "name": f"id-{self.app}-{self.name}", "location": loc,
-             "resource_group_name": rg, "tags": tags},
+             "resource_group_name": rg, "principal_id": ids["principalId"],
+             "client_id": ids["clientId"], "tenant_id": TENANT, "tags": tags},
             {"id": identity_id, "name": f"id-{self.app}-{self.name}",
              "type": "Microsoft.ManagedIdentity/userAssignedIdentities", "location": loc,
-             "tags": tags},
+             "tags": tags,
+             "properties": {"tenantId": TENANT, "principalId": ids["principalId"],
+                            "clientId": ids["clientId"]}},
         )  # fmt: skip
-        self.state_resources.append(_state_entry(
+        assignment_id = (f"{acr_id}/providers/Microsoft.Authorization/roleAssignments/"
+                         f"{self.assignment_guid}")  # fmt: skip
+        role_definition = (f"/subscriptions/{sub}/providers/Microsoft.Authorization/"
+                           f"roleDefinitions/{ACR_PULL}")  # fmt: skip
+        self._add(
             "azurerm_role_assignment", "acr_pull",
-            {"id": f"{acr_id}/providers/Microsoft.Authorization/roleAssignments/"
-                   "0f8b6c1e-3a2d-4e5f-8a9b-1c2d3e4f5a6b",
-             "scope": acr_id, "role_definition_name": "AcrPull"}, []))  # fmt: skip
+            {"id": assignment_id, "name": self.assignment_guid, "scope": acr_id,
+             "role_definition_name": "AcrPull", "role_definition_id": role_definition,
+             "principal_id": ids["principalId"], "principal_type": "ServicePrincipal",
+             "condition": "", "condition_version": "", "description": "",
+             "skip_service_principal_aad_check": False},
+            {"id": assignment_id, "name": self.assignment_guid,
+             "type": "Microsoft.Authorization/roleAssignments",
+             "properties": {"roleDefinitionId": role_definition,
+                            "principalId": ids["principalId"], "principalType": "ServicePrincipal",
+                            "scope": acr_id, "createdOn": "2026-03-02T10:15:00Z",
+                            "updatedOn": "2026-03-02T10:15:00Z"}},
+        )  # fmt: skip
         server = f"psql-{self.app}-{self.name}"
         server_id = self.provider_id("Microsoft.DBforPostgreSQL/flexibleServers", server)
         fqdn = f"{server}.postgres.database.azure.com"
@@ -274,7 +306,7 @@ class Environment:
             {"id": app_id, "name": name, "type": "Microsoft.App/containerApps",
              "location": "West Europe", "tags": self.tags,
              "identity": {"type": "UserAssigned",
-                          "userAssignedIdentities": {identity_key: IDENTITY_IDS}},
+                          "userAssignedIdentities": {identity_key: self.identity_ids}},
              "properties": {
                  "provisioningState": "Succeeded", "runningStatus": "Running",
                  "managedEnvironmentId": env_id, "environmentId": env_id,

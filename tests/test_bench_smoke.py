@@ -132,18 +132,14 @@ def test_throttled_reads_get_429_with_retry_after(fake: FakeArm) -> None:
     assert fake.counts()["throttled"] == 1
 
 
-def test_resource_graph_pages_through_skip_token_with_the_sdk(fake: FakeArm) -> None:
-    from azure.mgmt.resourcegraph import ResourceGraphClient
-    from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
-
-    from provisioner.live.clients import StaticTokenCredential
+def test_resource_graph_pages_through_skip_token_with_azprovs_client(fake: FakeArm) -> None:
+    from provisioner.live import ArmClient, Connection
+    from provisioner.live.credentials import StaticTokenCredential
 
     fake.configure(throttle=False)
     env = generate(SIZE)
-    client = ResourceGraphClient(
-        StaticTokenCredential("bench-token"),
-        base_url=fake.base_url,
-        credential_scopes=[f"{fake.base_url}/.default"],
+    arm = ArmClient(
+        Connection(env.world.subscription, StaticTokenCredential("bench-token"), fake.base_url)
     )
     query = (
         "resources | where resourceGroup in~ ('rg-bench-000') or tags['environment'] =~ "
@@ -154,16 +150,21 @@ def test_resource_graph_pages_through_skip_token_with_the_sdk(fake: FakeArm) -> 
     token = None
     pages = 0
     while True:
-        options = QueryRequestOptions(top=4, skip_token=token)
-        page = client.resources(QueryRequest(subscriptions=[env.world.subscription],
-                                             query=query, options=options))  # fmt: skip
-        rows += page.data
+        options = {
+            "$top": 4,
+            "resultFormat": "objectArray",
+            **({"$skipToken": token} if token else {}),
+        }
+        page = arm.post_graph(
+            {"subscriptions": [env.world.subscription], "query": query, "options": options}
+        )
+        rows += page["data"]
         pages += 1
-        token = page.skip_token
+        token = page.get("$skipToken")
         if not token:
             break
     index = Index(env.world)
-    assert len(rows) == len(index.graph_rows) + len(index.container_rows) == page.total_records
+    assert len(rows) == len(index.graph_rows) + len(index.container_rows) == page["totalRecords"]
     assert pages == -(-len(rows) // 4)
     types = {row["type"] for row in rows}
     assert "microsoft.resources/subscriptions/resourcegroups" in types

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +19,14 @@ from typer.testing import CliRunner
 
 from provisioner.cli import app
 from provisioner.live.resource_graph import body_from_row, graph_query, kql_string
-from tests.arm_fake import GRAPH_PATH, ArmFake, FakeClock, error_body, run_verify
+from tests.arm_fake import (
+    GRAPH_PATH,
+    ArmFake,
+    FakeClock,
+    error_body,
+    graph_path_requests,
+    run_verify,
+)
 from tests.conftest import serve, write_state
 from tests.factories import Environment, example_prod
 
@@ -28,8 +36,8 @@ FRONTEND = "/containerApps/ca-stockapp-frontend-prod"
 
 
 def gets(fake: ArmFake) -> list[str]:
-    """Paths read one by one (not lists, not the query): the confirming GETs."""
-    lists = ("/firewallrules", "/databases")
+    """The confirming reads: GETs other than the child and role-assignment lists."""
+    lists = ("/firewallrules", "/databases", "/roleassignments")
     return [p for m, p in fake.calls if m == "GET" and not p.lower().endswith(lists)]
 
 
@@ -225,7 +233,7 @@ def test_resources_tagged_for_the_environment_elsewhere_are_read(
     fake = serve(rsps, prod)
     run = run_verify(Environment(name="prod").build())
     assert [(f.kind.value, f.resource_id) for f in run.analysis.findings] == [("unmanaged", stray)]
-    assert gets(fake) == [stray]  # confirmed before it was reported
+    assert gets(fake) == [f"{shared}/resources"]  # confirmed before it was reported
 
 
 # -- confirmation: what the index flags is read again --------------------------------------
@@ -282,7 +290,7 @@ def test_verify_right_after_apply_does_not_report_the_apply(
     run = run_verify(env)
     assert run.analysis.findings == ()
     assert run.analysis.exit_code == 0
-    assert run.analysis.resources_checked == 10
+    assert run.analysis.resources_checked == len(env.state_resources)
     assert len(gets(fake)) == 1  # exactly the flagged resource, read directly
 
 
@@ -292,10 +300,14 @@ def test_a_group_the_index_has_not_seen_yet_is_listed_not_read_resource_by_resou
     top_level = [k for k in prod.bodies if len(k.strip("/").split("/")) in (4, 8)]
     fake = serve(rsps, prod, graph_view=dict.fromkeys(top_level))  # a fresh `apply`
     run = run_verify(prod)
-    assert run.analysis.exit_code == 0 and run.analysis.resources_checked == 10
-    # 8 flagged as missing; the group's 7 list calls cost less than 8 GETs
-    assert len(top_level) == 8
-    assert len(fake.calls) == 1 + 2 + 7
+    assert run.analysis.exit_code == 0
+    assert run.analysis.resources_checked == len(prod.state_resources)
+    # every top-level resource flagged as missing: one typed list per type with several
+    # flagged (the two apps), one GET for each other resource
+    per_type = Counter(str(prod.bodies[k]["type"]) for k in top_level)
+    confirming = sum(1 if n > 1 else n for n in per_type.values())
+    assert confirming < len(top_level)
+    assert len(fake.calls) == graph_path_requests(prod) + confirming
     assert len({p for _, p in fake.calls}) == len(fake.calls)
 
 
@@ -311,11 +323,12 @@ def test_a_real_change_is_confirmed_and_reported(
         ("unmanaged", None, None),
         ("unmanaged", None, None),
     ]
-    # the server, the deleted app (404) and the storage account, once each; the firewall
-    # rule came from its server's list, a direct read already
+    # the server and the deleted app (404) once each, the storage account (a type azprov
+    # does not read in full) through its group's generic list; the firewall rule came
+    # from its server's list, a direct read already
     confirmed = sorted(p.rsplit("/", 1)[1] for p in gets(fake))
-    assert confirmed == ["ca-stockapp-frontend-prod", "psql-stockapp-prod", "stdebugexport01"]
-    assert len(fake.calls) == 6  # query, 2 child lists, 3 confirming reads
+    assert confirmed == ["ca-stockapp-frontend-prod", "psql-stockapp-prod", "resources"]
+    assert len(fake.calls) == graph_path_requests(example) + 3
 
 
 def test_a_failed_confirmation_is_unknown_not_clean_and_not_drift(
@@ -334,16 +347,16 @@ def test_a_failed_confirmation_is_unknown_not_clean_and_not_drift(
     assert unread.reason.startswith("could not confirm with a direct read: HTTP 403")
 
 
-def test_unknown_types_are_confirmed_with_their_providers_api_version(
+def test_types_azprov_does_not_read_are_confirmed_by_their_groups_generic_list(
     rsps: responses.RequestsMock, prod: Environment
 ) -> None:
     odd = prod.provider_id("Microsoft.Contoso/widgets", "w1")
     prod.bodies[odd.lower()] = {"id": odd, "name": "w1", "type": "Microsoft.Contoso/widgets"}
     fake = serve(rsps, prod)
     run = run_verify(Environment(name="prod").build())
-    assert [f.resource_id for f in run.analysis.findings] == [odd]
-    assert gets(fake) == [f"/subscriptions/{prod.subscription}/providers/Microsoft.Contoso", odd]
-    assert "api-version=2024-01-01" in rsps.calls[-1].request.url  # newest stable, not preview
+    assert [(f.resource_id, f.type) for f in run.analysis.findings] == [(odd, None)]
+    assert "Microsoft.Contoso/widgets 'w1'" in run.analysis.findings[0].message
+    assert gets(fake) == [f"/subscriptions/{prod.subscription}/resourceGroups/{prod.rg}/resources"]
 
 
 # -- when Resource Graph cannot be used -----------------------------------------------------

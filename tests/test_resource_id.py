@@ -1,7 +1,7 @@
 import pytest
 
-from provisioner.mapping import canonical_id
 from provisioner.model import ResourceId
+from provisioner.registry import canonical_id
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000001"
 

@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import responses
@@ -36,6 +37,7 @@ def take_snapshot(tmp_path: Path, rsps: responses.RequestsMock, env: Environment
         app, ["snapshot", "--env", env.name, "--state", str(state), "-o", str(out)]
     )
     assert result.exit_code == 0, result.stderr
+    assert out.stat().st_mode & 0o777 == 0o600  # evidence, but readable by its owner only
     return out
 
 
@@ -54,6 +56,13 @@ def test_replaying_a_snapshot_finds_what_azure_would(
     assert json.loads(offline.stdout)["live"]["source"] == str(live)
 
 
+def doc_env(doc: dict[str, Any], app: str) -> dict[str, Any]:
+    """An app's container env in a snapshot document, by name."""
+    [body] = [b for b in doc["resources"] if b["name"] == app]
+    return {e["name"]: e.get("value", e.get("secretRef")) for e in
+            body["properties"]["template"]["containers"][0]["env"]}  # fmt: skip
+
+
 def test_snapshot_records_when_and_where_and_keeps_no_secrets(
     tmp_path: Path, rsps: responses.RequestsMock, example: Environment
 ) -> None:
@@ -67,7 +76,9 @@ def test_snapshot_records_when_and_where_and_keeps_no_secrets(
     assert doc["subscription_id"] == example.subscription
     assert doc["taken_at"].endswith("Z")
     assert FAKE_PASSWORD not in text and FAKE_API_KEY not in text
-    assert "Password=***;" in text
+    # a secret-named value is dropped whole: snapshots travel as evidence
+    env = doc_env(doc, "ca-stockapp-backend-prod")
+    assert env["LEGACY_DSN"] == "***"
     assert '"customDomainVerificationId": "***"' in text
 
 

@@ -1,4 +1,4 @@
-"""Retries, the time budget, pacing, read-only requests and connection pools.
+"""Retries, the run's deadline, pacing, read-only requests and connection pools.
 
 Every retry runs on a `FakeClock`: the tests assert how long azprov *would* have slept.
 """
@@ -12,22 +12,23 @@ from pathlib import Path
 
 import pytest
 import responses
+from azure.core.rest import HttpRequest
 from typer.testing import CliRunner
 
 from provisioner.cli import app
-from provisioner.live import AzureClients, Connection
-from provisioner.live.clients import StaticTokenCredential
+from provisioner.live import ArmClient, Connection
+from provisioner.live.credentials import StaticTokenCredential
 from provisioner.live.throttle import (
     ARM_QUOTA,
     GRAPH_QUOTA,
-    RetryBudgetExhausted,
+    OutOfTime,
     Throttle,
     WriteRefused,
     quota_resets_after_s,
     remaining_reads,
     retry_after_s,
 )
-from tests.arm_fake import GRAPH_PATH, FakeClock, error_body, run_verify
+from tests.arm_fake import GRAPH_PATH, FakeClock, error_body, list_path_requests, run_verify
 from tests.conftest import serve, write_state
 from tests.factories import Environment
 
@@ -82,7 +83,7 @@ def test_concurrency_follows_the_reads_left() -> None:
         assert throttle.cap == cap, left
 
 
-def test_a_hold_delays_its_quota_only_and_never_past_the_budget() -> None:
+def test_a_hold_delays_its_quota_only_and_never_past_the_deadline() -> None:
     clock = FakeClock()
     throttle = fake_throttle(clock, budget_s=60)
     throttle.hold(ARM_QUOTA, 5)
@@ -93,12 +94,12 @@ def test_a_hold_delays_its_quota_only_and_never_past_the_budget() -> None:
     throttle.release()
     assert clock.slept == [5]
     throttle.hold(ARM_QUOTA, 120)
-    with pytest.raises(RetryBudgetExhausted, match="overrun the 60 s retry budget"):
+    with pytest.raises(OutOfTime, match="overrun the run's 60 s deadline"):
         throttle.acquire(ARM_QUOTA)
     assert clock.slept == [5]
 
 
-# -- retries through the real SDK clients --------------------------------------------------
+# -- retries through the real ARM pipeline -------------------------------------------------
 
 
 @pytest.mark.parametrize("resource_graph", [True, False])
@@ -122,7 +123,7 @@ def test_retry_after_as_an_http_date(rsps: responses.RequestsMock, prod: Environ
     assert clock.slept == [12]
 
 
-def test_a_wait_longer_than_the_budget_fails_at_once_as_unknown(
+def test_a_wait_longer_than_the_deadline_fails_at_once_as_unknown(
     tmp_path: Path, rsps: responses.RequestsMock, prod: Environment
 ) -> None:
     fake = serve(rsps, prod, scripted={APPS_LIST: [too_many("300")]})
@@ -137,6 +138,8 @@ def test_a_wait_longer_than_the_budget_fails_at_once_as_unknown(
             "-f",
             "json",
             "--no-resource-graph",
+            "--timeout",
+            "60",
         ],
     )  # a real clock: this would take 5 minutes if azprov slept
     assert result.exit_code == 1
@@ -144,7 +147,7 @@ def test_a_wait_longer_than_the_budget_fails_at_once_as_unknown(
     reasons = {u["what"]: u["reason"] for u in doc["unread"]}
     assert "HTTP 429" in reasons["Microsoft.App/containerApps"]
     assert (
-        "waiting 300 s more would overrun the 60 s retry budget"
+        "waiting 300 s more would overrun the run's 60 s deadline"
         in reasons["Microsoft.App/containerApps"]
     )
     # ARM's bucket is the subscription's: reads not yet sent are not sent into it
@@ -152,10 +155,10 @@ def test_a_wait_longer_than_the_budget_fails_at_once_as_unknown(
     assert all(r.startswith("not sent: Azure throttled") for r in held)
     assert doc["findings"] == []  # unknown: neither missing nor changed
     assert sum(1 for p in fake.requests if p.lower().endswith(APPS_LIST)) == 1
-    assert len(fake.requests) + len(held) == 9
+    assert len(fake.requests) + len(held) == list_path_requests(prod)
 
 
-def test_waits_add_up_against_one_budget_per_run(
+def test_waits_add_up_against_one_deadline_per_run(
     rsps: responses.RequestsMock, prod: Environment
 ) -> None:
     clock = FakeClock()
@@ -164,8 +167,8 @@ def test_waits_add_up_against_one_budget_per_run(
     assert clock.slept == [25, 25]  # the third 25 s wait would end after 60 s
     assert run.analysis.exit_code == 1
     [unread] = run.analysis.unread
-    assert unread.what == "Azure Resource Graph" and "retry budget" in unread.reason
-    # spent budget: no fallback to lists that would be throttled too, and no note saying so
+    assert unread.what == "Azure Resource Graph" and "deadline" in unread.reason
+    # time spent: no fallback to lists that would be throttled too, and no note saying so
     assert run.inventory.notes == ()
     assert fake.graph_requests == 3
     assert not [p for p in fake.requests if p.lower().endswith(APPS_LIST)]
@@ -241,19 +244,17 @@ def test_a_secret_listing_post_is_refused_before_it_is_sent(
     rsps: responses.RequestsMock, prod: Environment
 ) -> None:
     fake = serve(rsps, prod)
-    clients = AzureClients(Connection(prod.subscription, StaticTokenCredential("t")))
+    arm = ArmClient(Connection(prod.subscription, StaticTokenCredential("t")))
+    acr = prod.find("/registries/acrstockappprod")["id"]
+    url = arm.url(f"{acr}/listCredentials", "2025-11-01")
     with pytest.raises(WriteRefused, match=r"refused to send POST .*/listCredentials"):
-        clients.registries.registries.list_credentials(prod.rg, "acrstockappprod")
+        arm._send(HttpRequest("POST", url))
     assert fake.calls == []
 
 
-def test_each_client_has_its_own_pool_sized_to_the_workers() -> None:
-    clients = AzureClients(Connection("sub", StaticTokenCredential("t"), workers=16))
-    for name in ("resources", "apps", "postgres", "registries", "log_analytics", "graph"):
-        getattr(clients, name)
-    sessions = [transport.session for transport in clients.transports.values()]  # type: ignore[attr-defined]
-    assert len(sessions) == len({id(s) for s in sessions}) == 6
-    for session in sessions:
-        adapter = session.get_adapter("https://management.azure.com/")
-        assert adapter.poolmanager.connection_pool_kw["maxsize"] == 16
-        assert adapter.max_retries.total is False  # retries are the throttle's alone
+def test_one_pool_sized_to_the_workers() -> None:
+    arm = ArmClient(Connection("sub", StaticTokenCredential("t"), workers=16))
+    session = arm.transport.session  # type: ignore[attr-defined]
+    adapter = session.get_adapter("https://management.azure.com/")
+    assert adapter.poolmanager.connection_pool_kw["maxsize"] == 16
+    assert adapter.max_retries.total is False  # retries are the throttle's alone

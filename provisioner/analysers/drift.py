@@ -6,8 +6,6 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from provisioner.mapping import TypeSpec, by_tf_type
-from provisioner.mapping.spec import Attr, Each, MapOf
 from provisioner.model import (
     Coverage,
     Finding,
@@ -17,6 +15,7 @@ from provisioner.model import (
     Severity,
     redact_value,
 )
+from provisioner.registry import Attr, Each, MapOf, TypeSpec, by_tf_type
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from provisioner.mapping import tf_type_for_arm
 from provisioner.model import REDACTED, Finding, FindingKind, Severity, redact_text
+from provisioner.registry import tf_type_for_arm
 
 if TYPE_CHECKING:  # types only: the analyser reads records, it never parses documents
     from provisioner.state.plan import Plan

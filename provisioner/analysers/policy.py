@@ -31,9 +31,7 @@ from provisioner.analysers.policy_rules import (
 )
 from provisioner.config import Settings
 from provisioner.errors import ConfigError
-from provisioner.mapping import canonical_id
-from provisioner.mapping.catalog import by_tf_type
-from provisioner.mapping.spec import Each, Entry, MapOf, Side, flatten, get_path
+from provisioner.mapping import Side, flatten, get_path
 from provisioner.model import (
     REDACTED,
     Finding,
@@ -44,6 +42,7 @@ from provisioner.model import (
     redact_text,
     redact_value,
 )
+from provisioner.registry import Each, Entry, MapOf, by_tf_type, canonical_id
 from provisioner.state.plan import UNKNOWN, Action, Plan, ResourceChange
 
 __all__ = [

@@ -13,8 +13,6 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from provisioner.mapping.catalog import TYPES
-from provisioner.mapping.spec import MapOf
 from provisioner.model import (
     REDACTED,
     Resource,
@@ -23,6 +21,7 @@ from provisioner.model import (
     carries_credentials,
     secret_like_name,
 )
+from provisioner.registry import TYPES, MapOf
 from provisioner.state.plan import UNKNOWN  # how a plan's value known only after apply reads
 
 PROD = "prod"

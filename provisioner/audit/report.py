@@ -27,8 +27,7 @@ from provisioner.audit.images import (
     images_in_plan,
     same_build,
 )
-from provisioner.mapping import by_tf_type, flatten
-from provisioner.mapping.spec import Side, get_path
+from provisioner.mapping import Side, flatten, get_path
 from provisioner.model import (
     REDACTED,
     Analysis,
@@ -38,6 +37,7 @@ from provisioner.model import (
     redact_text,
     redact_value,
 )
+from provisioner.registry import by_tf_type
 from provisioner.reporters.json_report import finding_dict
 from provisioner.state.plan import (
     UNKNOWN,

@@ -28,6 +28,7 @@ from provisioner.adoption import (
 )
 from provisioner.cli.common import (
     ArmEndpointOption,
+    AzureAccess,
     ConfigOption,
     EnvOption,
     FormatOption,
@@ -35,6 +36,7 @@ from provisioner.cli.common import (
     OutputFormat,
     StateOption,
     SubscriptionOption,
+    TimeoutOption,
     emit,
     live_reader,
     reports_errors,
@@ -53,7 +55,7 @@ from provisioner.cli.tf_common import (
 )
 from provisioner.config import Environment, Settings
 from provisioner.errors import ConfigError
-from provisioner.live import DEFAULT_ARM_ENDPOINT
+from provisioner.live import DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_S
 from provisioner.model import Analysis, ResourceId
 from provisioner.saved_plan import SavedPlanPaths
 from provisioner.state import StateDocument, load_state
@@ -61,28 +63,27 @@ from provisioner.terraform_config import TerraformConfig, read_config, var_file_
 
 
 @dataclass(frozen=True)
-class Audit:
+class Survey:
     analysis: Analysis
     state: StateDocument
     config: TerraformConfig
 
 
-def audit(
+def survey(
     settings: Settings,
     env: Environment,
     state: Path | None,
     live: Path | None,
     subscription: str | None,
-    arm_endpoint: str,
-    quiet: bool,
-) -> Audit:
+    access: AzureAccess,
+) -> Survey:
     """Run verify for the environment the same way `azprov verify` does."""
     document = (
         load_state(state)
         if state is not None
         else terraform_state_reader(terraform_for(settings), env)()
     )
-    read_live, source = live_reader(live, env.name, arm_endpoint, quiet)
+    read_live, source = live_reader(live, env.name, access)
     analysis = pipeline.verify(
         env, lambda: document, read_live, subscription_override=subscription, live_source=source
     )
@@ -93,10 +94,10 @@ def audit(
             markup=False,
             soft_wrap=True,
         )
-    return Audit(analysis, document, read_config(settings.terraform_dir))
+    return Survey(analysis, document, read_config(settings.terraform_dir))
 
 
-def imports_for(found: Audit) -> ImportPlan:
+def imports_for(found: Survey) -> ImportPlan:
     taken = {r.address for r in found.state.resources} | found.config.addresses
     return import_plan(found.analysis.findings, taken)
 
@@ -116,6 +117,7 @@ def import_(
     live: LiveOption = None,
     subscription: SubscriptionOption = None,
     arm_endpoint: ArmEndpointOption = DEFAULT_ARM_ENDPOINT,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT_S,
     output: ImportOutputOption = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     generate_config: Annotated[
@@ -148,7 +150,8 @@ def import_(
     to_stdout = output == Path("-")
     if to_stdout and generate_config:
         raise ConfigError("--generate-config needs the blocks in the terraform directory, not -o -")
-    found = audit(settings, environment, state, live, subscription, arm_endpoint, quiet=True)
+    access = AzureAccess(arm_endpoint, timeout_s=timeout, quiet=True)
+    found = survey(settings, environment, state, live, subscription, access)
     planned = imports_for(found)
     for skipped in planned.skipped:
         stderr.print(
@@ -274,6 +277,7 @@ def reconcile(
     live: LiveOption = None,
     subscription: SubscriptionOption = None,
     arm_endpoint: ArmEndpointOption = DEFAULT_ARM_ENDPOINT,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT_S,
     output_format: FormatOption = OutputFormat.table,
     apply: Annotated[
         ApplyChoice | None,
@@ -311,7 +315,8 @@ def reconcile(
     """
     settings, environment = settings_and_env(config, env)
     variables = check_variables(var)
-    found = audit(settings, environment, state, live, subscription, arm_endpoint, quiet=True)
+    access = AzureAccess(arm_endpoint, timeout_s=timeout, quiet=True)
+    found = survey(settings, environment, state, live, subscription, access)
     planned = imports_for(found)
     ctx = ReconcileContext(
         environment=environment.name,

@@ -28,11 +28,13 @@ from provisioner.audit import (
 from provisioner.checks import without_ignored
 from provisioner.cli.common import (
     ArmEndpointOption,
+    AzureAccess,
     ConfigOption,
     EnvOption,
     OutputOption,
     ResourceGraphOption,
     SubscriptionOption,
+    TimeoutOption,
     cli_checks,
     emit,
     live_reader,
@@ -42,7 +44,7 @@ from provisioner.cli.common import (
 )
 from provisioner.cli.sources import LivesOption, StatesOption, parse_sources
 from provisioner.errors import AzprovError
-from provisioner.live import DEFAULT_ARM_ENDPOINT
+from provisioner.live import DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_S
 from provisioner.state.plan import Plan, plan_from_document
 
 
@@ -101,6 +103,7 @@ def audit(
     output: OutputOption = None,
     config: ConfigOption = None,
     resource_graph: ResourceGraphOption = True,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT_S,
     max_bytes: MaxBytesOption = GITHUB_SUMMARY_LIMIT,
     artifact: ArtifactOption = "audit.html",
 ) -> None:
@@ -132,11 +135,10 @@ def audit(
     settings, environment = settings_and_env(config, env)
     planned = load_plan(plan, environment.name)
     sources = parse_sources(environment.name, state, live, settings.environments)
-    read_live, source = live_reader(
-        sources.target_live, environment.name, arm_endpoint, True, resource_graph
-    )
+    access = AzureAccess(arm_endpoint, resource_graph, timeout, quiet=True)
+    read_live, source = live_reader(sources.target_live, environment.name, access)
     ruleset = rules_for(settings, environment.name)
-    checks = cli_checks(settings, sources, arm_endpoint, True, resource_graph, ruleset, planned)
+    checks = cli_checks(settings, sources, access, ruleset, planned)
     examination = pipeline.examine(
         environment,
         state_reader(settings, environment, sources.target_state),

@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
@@ -21,13 +22,17 @@ from provisioner.cli.sources import Sources, other_environments, snapshot_reader
 from provisioner.config import Environment, Settings, load_settings
 from provisioner.errors import AzprovError
 from provisioner.live import (
-    AzureClients,
+    DEFAULT_TIMEOUT_S,
+    ArmClient,
     Connection,
+    Deadline,
     Inventory,
+    Scope,
+    Throttle,
     credential_from_environment,
     read_inventory,
 )
-from provisioner.scope import Scope
+from provisioner.model import clean_text
 from provisioner.state import StateDocument, load_state, parse_state
 from provisioner.state.plan import Plan
 from provisioner.terraform_runner import Terraform
@@ -88,6 +93,16 @@ LiveOption = Annotated[
         dir_okay=False,
     ),
 ]
+TimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        envvar="AZPROV_TIMEOUT",
+        min=1,
+        help="Seconds the whole run may take reading Azure; past it azprov stops, says what "
+        "it did not read, and exits 1.",
+    ),
+]
 ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", help="Settings file (default: ./azprov.toml if present)."),
@@ -108,7 +123,7 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except AzprovError as exc:
-            stderr.print(f"azprov: error: {exc}", markup=False, soft_wrap=True)
+            say(f"azprov: error: {exc}")
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             stderr.print("azprov: interrupted", markup=False)
@@ -162,64 +177,83 @@ def progress_for(quiet: bool) -> Iterator[_TerminalProgress | None]:
         yield _TerminalProgress(progress)
 
 
-def azure_reader(
-    arm_endpoint: str, quiet: bool, resource_graph: bool = True
-) -> Callable[[Scope], Inventory]:
-    """Read the scope from Azure: through Resource Graph, or one list call per type."""
+@dataclass(frozen=True)
+class AzureAccess:
+    """How this run reads Azure: endpoint, path, and the one deadline every read shares.
+
+    The deadline starts when the command does, so terraform's time counts too.
+    """
+
+    arm_endpoint: str
+    resource_graph: bool = True
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    quiet: bool = False
+    deadline: Deadline = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "deadline", Deadline(self.timeout_s))
+
+
+def azure_reader(access: AzureAccess) -> Callable[[Scope], Inventory]:
+    """Read a scope from Azure: through Resource Graph, or one list call per type."""
 
     def read(scope: Scope) -> Inventory:
         connection = Connection(
             subscription_id=scope.subscription_id,
             credential=credential_from_environment(),
-            arm_endpoint=arm_endpoint,
+            arm_endpoint=access.arm_endpoint,
         )
-        with progress_for(quiet) as progress:
+        throttle = Throttle(workers=connection.workers, deadline=access.deadline)
+        with progress_for(access.quiet) as progress:
             inventory = read_inventory(
-                AzureClients(connection),
-                scope.resource_groups,
-                scope.known_servers,
+                ArmClient(connection, throttle),
+                scope,
                 progress,
-                environment=scope.environment,
-                resource_graph=resource_graph,
+                resource_graph=access.resource_graph,
             )
         for note in inventory.notes:
-            stderr.print(f"azprov: note: {note}", markup=False, soft_wrap=True)
+            say(f"azprov: note: {note}")
         return inventory
 
     return read
 
 
 def live_reader(
-    live: Path | None,
-    environment: str,
-    arm_endpoint: str,
-    quiet: bool,
-    resource_graph: bool = True,
+    live: Path | None, environment: str, access: AzureAccess
 ) -> tuple[Callable[[Scope], Inventory], str]:
     """The live side and its name for reports: a snapshot file (`--live`) or Azure."""
     if live is None:
-        return azure_reader(arm_endpoint, quiet, resource_graph), "azure"
+        return azure_reader(access), "azure"
     return snapshot_reader(live, environment), str(live)
 
 
-def emit(text: str, output: Path | None) -> None:
-    """Write a report to `output`, or to stdout."""
+def say(line: str) -> None:
+    """One line on stderr, as plain text: no markup, no control characters."""
+    stderr.print(clean_text(line), markup=False, highlight=False, soft_wrap=True)
+
+
+def emit(text: str, output: Path | None, private: bool = False) -> None:
+    """Write a report to `output` (readable by the owner alone when `private`), or stdout."""
     if output is None:
         sys.stdout.write(text)
         return
     try:
-        output.write_text(text, encoding="utf-8")
+        if private:
+            fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(fd, 0o600)  # an existing file keeps its mode on O_CREAT
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        else:
+            output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise AzprovError(f"cannot write {output}: {exc.strerror or exc}") from None
-    stderr.print(f"wrote {output}", markup=False)
+    say(f"wrote {output}")
 
 
 def cli_checks(
     settings: Settings,
     sources: Sources,
-    arm_endpoint: str,
-    quiet: bool,
-    resource_graph: bool,
+    access: AzureAccess,
     ruleset: RuleSet | None = None,
     plan: Plan | None = None,
 ) -> Checks:
@@ -230,7 +264,7 @@ def cli_checks(
             settings,
             sources,
             lambda env, path: state_reader(settings, env, path),
-            lambda: azure_reader(arm_endpoint, quiet, resource_graph),
+            lambda: azure_reader(access),
         ),
         shared=settings.shared,
         plan=plan,

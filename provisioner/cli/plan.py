@@ -10,9 +10,11 @@ import typer
 from provisioner import pipeline
 from provisioner.cli.common import (
     ArmEndpointOption,
+    AzureAccess,
     ConfigOption,
     EnvOption,
     SubscriptionOption,
+    TimeoutOption,
     azure_reader,
     reports_errors,
     settings_and_env,
@@ -29,7 +31,7 @@ from provisioner.cli.tf_common import (
     terraform_state_reader,
 )
 from provisioner.config import Environment, Settings
-from provisioner.live import DEFAULT_ARM_ENDPOINT
+from provisioner.live import DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_S
 from provisioner.reporters import table
 from provisioner.saved_plan import (
     PlanMeta,
@@ -158,6 +160,7 @@ def apply(
     yes: YesOption = False,
     subscription: SubscriptionOption = None,
     arm_endpoint: ArmEndpointOption = DEFAULT_ARM_ENDPOINT,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT_S,
     config: ConfigOption = None,
 ) -> None:
     """Apply the plan `azprov plan` saved for this environment, then verify it.
@@ -196,7 +199,7 @@ def apply(
     analysis = pipeline.verify(
         environment,
         terraform_state_reader(terraform, environment, initialized=True),
-        azure_reader(arm_endpoint, quiet=False),
+        azure_reader(AzureAccess(arm_endpoint, timeout_s=timeout)),
         subscription_override=subscription,
     )
     typer.echo(table.render(analysis, color=typer.get_text_stream("stdout").isatty()), nl=False)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from provisioner import pipeline
 from provisioner.cli.common import (
     ArmEndpointOption,
+    AzureAccess,
     ConfigOption,
     EnvOption,
     OutputOption,
     StateOption,
     SubscriptionOption,
+    TimeoutOption,
     azure_reader,
     emit,
     reports_errors,
@@ -17,7 +19,7 @@ from provisioner.cli.common import (
     state_reader,
 )
 from provisioner.errors import AzprovError
-from provisioner.live import DEFAULT_ARM_ENDPOINT, snapshot_to_json
+from provisioner.live import DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_S, snapshot_to_json
 
 
 @reports_errors
@@ -27,12 +29,14 @@ def snapshot(
     state: StateOption = None,
     subscription: SubscriptionOption = None,
     arm_endpoint: ArmEndpointOption = DEFAULT_ARM_ENDPOINT,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT_S,
     config: ConfigOption = None,
 ) -> None:
     """Save the environment's live Azure resources as JSON (audit evidence, offline review).
 
-    The file holds the ARM bodies as Azure returned them, with secrets redacted, plus when
-    and from which subscription they were read. Replay it with `azprov verify --live FILE`.
+    The file holds the ARM bodies as Azure returned them, with every secret replaced by
+    `***`, plus when and from which subscription they were read; it is written readable
+    by its owner only. Replay it with `azprov verify --live FILE`.
 
     Example:
 
@@ -44,8 +48,11 @@ def snapshot(
     scope = pipeline.scope_for(environment, resources, subscription_id)
     # Lists, not Resource Graph: a snapshot is evidence replayed without a confirming read,
     # so it records what ARM itself returned, never a possibly lagging index.
-    inventory = azure_reader(arm_endpoint, quiet=output is None, resource_graph=False)(scope)
-    emit(snapshot_to_json(inventory, environment.name), output)
+    access = AzureAccess(
+        arm_endpoint, resource_graph=False, timeout_s=timeout, quiet=output is None
+    )
+    inventory = azure_reader(access)(scope)
+    emit(snapshot_to_json(inventory, environment.name), output, private=True)
     if inventory.unread:
         parts = "; ".join(f"{u.what} under {u.scope}: {u.reason}" for u in inventory.unread)
         raise AzprovError(f"snapshot is incomplete: could not read {parts}")

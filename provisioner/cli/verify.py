@@ -7,6 +7,7 @@ import typer
 from provisioner import pipeline
 from provisioner.cli.common import (
     ArmEndpointOption,
+    AzureAccess,
     ConfigOption,
     EnvOption,
     FormatOption,
@@ -14,6 +15,7 @@ from provisioner.cli.common import (
     OutputOption,
     ResourceGraphOption,
     SubscriptionOption,
+    TimeoutOption,
     cli_checks,
     emit,
     live_reader,
@@ -22,7 +24,7 @@ from provisioner.cli.common import (
     state_reader,
 )
 from provisioner.cli.sources import LivesOption, StatesOption, parse_sources
-from provisioner.live import DEFAULT_ARM_ENDPOINT
+from provisioner.live import DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_S
 from provisioner.reporters import FORMATS, table
 
 
@@ -37,6 +39,7 @@ def verify(
     output: OutputOption = None,
     config: ConfigOption = None,
     resource_graph: ResourceGraphOption = True,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT_S,
 ) -> None:
     """Check an environment against its Terraform state, its policy and the other environments.
 
@@ -62,16 +65,15 @@ def verify(
     settings, environment = settings_and_env(config, env)
     sources = parse_sources(environment.name, state, live, settings.environments)
     quiet = output_format is not OutputFormat.table or output is not None
-    read_live, source = live_reader(
-        sources.target_live, environment.name, arm_endpoint, quiet, resource_graph
-    )
+    access = AzureAccess(arm_endpoint, resource_graph, timeout, quiet)
+    read_live, source = live_reader(sources.target_live, environment.name, access)
     analysis = pipeline.verify(
         environment,
         state_reader(settings, environment, sources.target_state),
         read_live,
         subscription_override=subscription,
         live_source=source,
-        checks=cli_checks(settings, sources, arm_endpoint, quiet, resource_graph),
+        checks=cli_checks(settings, sources, access),
     )
     if output_format is OutputFormat.table and output is None:
         text = table.render(analysis, color=typer.get_text_stream("stdout").isatty())

@@ -1,29 +1,29 @@
-"""The live side: Azure through the SDK (Resource Graph or lists), or a snapshot of it.
+"""The live side: Azure through one ARM client (Resource Graph or lists), or a snapshot.
 
-SDK objects stay in here.
+Nothing outside this package talks HTTP; what leaves it is ARM JSON with secrets redacted.
 """
 
-from provisioner.live.clients import (
-    DEFAULT_ARM_ENDPOINT,
-    AzureClients,
-    Connection,
-    credential_from_environment,
-)
-from provisioner.live.inventory import Confirmation, Inventory, Progress, read_inventory
+from provisioner.live.arm import DEFAULT_ARM_ENDPOINT, ArmClient, Connection
+from provisioner.live.credentials import credential_from_environment, quiet_sdk_logs
+from provisioner.live.inventory import Confirmation, Inventory, Progress, Scope, read_inventory
 from provisioner.live.snapshot import load_snapshot, snapshot_to_json
-from provisioner.live.throttle import RetryBudgetExhausted, Throttle
+from provisioner.live.throttle import DEFAULT_TIMEOUT_S, Deadline, OutOfTime, Throttle
 
 __all__ = [
     "DEFAULT_ARM_ENDPOINT",
-    "AzureClients",
+    "DEFAULT_TIMEOUT_S",
+    "ArmClient",
     "Confirmation",
     "Connection",
+    "Deadline",
     "Inventory",
+    "OutOfTime",
     "Progress",
-    "RetryBudgetExhausted",
+    "Scope",
     "Throttle",
     "credential_from_environment",
     "load_snapshot",
+    "quiet_sdk_logs",
     "read_inventory",
     "snapshot_to_json",
 ]

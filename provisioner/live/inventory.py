@@ -1,17 +1,21 @@
 """Read an environment from Azure, concurrently, into an `Inventory`.
 
-Two paths share one scheduler. The Resource Graph path makes one query for everything
-top-level; the list path makes one list call per resource group and type. Both list each
-PostgreSQL server's firewall rules and databases (which Resource Graph does not index):
-the state's servers start at once, servers found only in Azure as soon as they are seen.
-When Resource Graph is denied, not registered or unavailable, the list path takes over
-and `Inventory.notes` says so.
+Two paths share one scheduler and read the same scope (`provisioner.live.reads`). The list
+path reads each resource group with its generic list, typed lists and scope lists, plus
+the resources tagged for the environment elsewhere; the Resource Graph path replaces the
+groups' top-level reads and the tag read with one query. Both list every parent's children
+(PostgreSQL firewall rules and databases, which Resource Graph does not index) and the
+groups' role assignments. Parents the state knows start at once; others when they are
+seen. When Resource Graph is denied, not registered or unavailable, the list path takes
+over and `Inventory.notes` says so.
+
+A body of a registered type without the `properties` its table reads (the generic list's,
+or `properties: null`) is never compared: it is read again in full, or left unknown.
 """
 
 from __future__ import annotations
 
-import json
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -19,50 +23,59 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Protocol
 
-from azure.core.exceptions import (
-    AzureError,
-    ClientAuthenticationError,
-    DeserializationError,
-    HttpResponseError,
-    ServiceRequestError,
-)
+from azure.core.exceptions import AzureError, ClientAuthenticationError, ServiceRequestError
 
 from provisioner.errors import AzureAccessError
-from provisioner.live.clients import AzureClients
-from provisioner.live.readers import (
-    GET_ONE,
-    PARENT_OF_CHILDREN,
-    PER_RESOURCE_GROUP,
-    PER_SERVER,
-    ApiVersions,
-    Body,
-    get_any,
-    list_all_resources,
-    read_resource_group,
+from provisioner.live.arm import ArmClient, ArmError, Body
+from provisioner.live.credentials import no_credentials_message
+from provisioner.live.reads import (
+    TAGGED,
+    Read,
+    child_reads,
+    get_read,
+    group_id,
+    group_reads,
+    has_children,
+    needs_typed_read,
+    scope_reads,
+    tagged_for,
+    tagged_read,
+    typed_list,
 )
 from provisioner.live.resource_graph import IncompleteResult, query_environment
-from provisioner.live.throttle import RetryBudgetExhausted
-from provisioner.model import ANY_TOP_LEVEL, REDACTED, Coverage, ResourceId, Unread, redact_text
-
-# Keys whose values are secrets wherever they appear in an ARM body.
-SECRET_KEYS = frozenset(
-    {
-        "password",
-        "administratorloginpassword",
-        "sharedkey",
-        "primarysharedkey",
-        "secondarysharedkey",
-        "daprAIConnectionString".lower(),
-        "daprAIInstrumentationKey".lower(),
-        "customdomainverificationid",
-    }
+from provisioner.live.throttle import OutOfTime
+from provisioner.model import (
+    ANY_TOP_LEVEL,
+    Coverage,
+    ResourceId,
+    Unread,
+    redact_body,
+    sanitize_text,
 )
+from provisioner.registry import by_arm_type
+
 # Error codes that mean the whole subscription is out of reach, not one resource type.
 FATAL_CODES = frozenset({"SubscriptionNotFound", "InvalidSubscriptionId", "DisabledSubscription"})
 GONE_CODES = frozenset({"ResourceGroupNotFound", "ResourceNotFound", "ParentResourceNotFound"})
 RESOURCE_GROUP = "Microsoft.Resources/resourceGroups"
 GRAPH = "Azure Resource Graph"
 RESOURCE_GRAPH, LISTS = "resource-graph", "lists"
+GRAPH_TASK = ("", GRAPH, False)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the live side must read for one environment."""
+
+    subscription_id: str
+    resource_groups: tuple[str, ...]
+    # Resources the state knows that have children (servers): their child lists start
+    # before any list returns.
+    known_parents: tuple[ResourceId, ...] = ()
+    # The environment's name: resources tagged with it elsewhere are read too.
+    environment: str = ""
+    # ARM types the state holds per resource group (lower case): typed lists start at once.
+    known_types: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -70,7 +83,7 @@ class Confirmation:
     """What direct reads said about resources the Resource Graph screen flagged."""
 
     found: Mapping[str, Body]  # ID key -> body, secrets redacted
-    gone: frozenset[str] = frozenset()  # ID keys that answered 404
+    gone: frozenset[str] = frozenset()  # ID keys proven absent
     unread: tuple[Unread, ...] = ()  # reads that failed: those resources stay unknown
 
 
@@ -93,27 +106,26 @@ class Inventory:
     # Set when `bodies` came from a screen that can lag and strip fields (Resource Graph):
     # re-reads flagged resources directly. Used once, through `confirmed`.
     confirm: Confirm | None = field(default=None, compare=False, repr=False)
-    # ID keys azprov could not read in full (a forbidden typed list, a failed confirming
-    # read): reported neither clean nor drifted; `unread` says why.
+    # ID keys azprov could not read in full (a body without its properties whose full read
+    # failed): reported neither clean nor drifted; `unread` says why.
     unknown: frozenset[str] = frozenset()
 
     def confirmed(self, flagged: Iterable[ResourceId]) -> Inventory:
         """This inventory with every flagged resource read again, directly.
 
-        A direct read is a GET, or the group's lists when those cost fewer calls. A body
-        found replaces the screen's row; a 404 proves absence (the ID counts as covered);
-        a failed read leaves the resource unknown (`unknown`, `unread`).
+        A body found replaces the screen's row; an absence a direct read proves counts as
+        covered; a failed read leaves the resource unknown (`unknown`, `unread`).
         """
         if self.confirm is None:
             return self
         wanted = list(dict.fromkeys(flagged))
         result = self.confirm(wanted) if wanted else Confirmation({})
         settled = result.found.keys() | result.gone
-        kept = [b for b in self.bodies if str(b["id"]).lower() not in settled]
+        kept = [b for b in self.bodies if _key(b) not in settled]
         return replace(
             self,
-            bodies=_one_per_id([*kept, *result.found.values()]),
-            coverage=Coverage(self.coverage.listed, self.coverage.fetched | settled),
+            bodies=_sorted([*kept, *result.found.values()]),
+            coverage=self.coverage.union(Coverage(fetched=frozenset(settled))),
             unread=(*self.unread, *result.unread),
             unknown=self.unknown | {u.scope.lower() for u in result.unread},
             confirm=None,
@@ -134,318 +146,297 @@ class _Quiet:
         pass
 
 
-def redact_body(value: Any) -> Any:
-    """Copy an ARM body with secret fields and passwords in connection strings replaced."""
-    if isinstance(value, Mapping):
-        out: dict[str, Any] = {}
-        for key, sub in value.items():
-            secret = key.lower() in SECRET_KEYS
-            out[key] = REDACTED if secret and sub not in (None, "") else redact_body(sub)
-        if "secretRef" in value or "keyVaultUrl" in value:  # a secret's value never leaves
-            out.pop("value", None)
-        return out
-    if isinstance(value, list):
-        return [redact_body(v) for v in value]
-    if isinstance(value, str):
-        # A password hides only behind `user:...@` or `password=`: most strings have neither.
-        return redact_text(value) if "=" in value or "@" in value else value
-    return value
-
-
-def _error_code(exc: HttpResponseError) -> str:
-    code = getattr(getattr(exc, "error", None), "code", None)
-    if code:
-        return str(code)
-    try:
-        body = json.loads(exc.response.text()) if exc.response is not None else {}
-        return str((body.get("error") or {}).get("code") or "")
-    except (ValueError, AttributeError):
-        return ""
-
-
-def _one_line(exc: BaseException) -> str:
-    if not isinstance(exc, HttpResponseError):
-        return " ".join(str(getattr(exc, "message", None) or exc).split())[:300]
-    code = _error_code(exc)
-    message = getattr(getattr(exc, "error", None), "message", None) or exc.reason or ""
-    message = " ".join(str(message).split())
-    status = exc.status_code or "error"
-    return f"HTTP {status} {code}: {message}".strip().rstrip(":")[:300]
-
-
-def _raise_if_fatal(exc: BaseException) -> None:
-    """Failures that stop the whole run: no credentials, no network, no subscription."""
-    if isinstance(exc, ClientAuthenticationError):
-        raise AzureAccessError(_auth_message(exc)) from None
-    if isinstance(exc, ServiceRequestError):
-        raise AzureAccessError(f"cannot reach Azure Resource Manager: {exc.message}") from None
-    if isinstance(exc, HttpResponseError) and _error_code(exc) in FATAL_CODES:
-        raise AzureAccessError(
-            f"subscription not usable ({_one_line(exc)}); check --subscription "
-            "and that these credentials can read it"
-        ) from None
-
-
-def _is_gone(exc: BaseException, direct_read: bool) -> bool:
-    """A 404 that means "does not exist" rather than "wrong URL"."""
-    if not isinstance(exc, HttpResponseError) or exc.status_code != 404:
-        return False
-    code = _error_code(exc)
-    return code in GONE_CODES or direct_read or not code
-
-
-@dataclass(frozen=True)
-class _Task:
-    scope: str  # the parent ID the call lists under (or the ID it reads)
-    what: str  # ARM type, for coverage and for messages
-    call: Callable[[], list[Body]]
-    fetch: bool = False  # a direct read of `scope` rather than a list under it
-
-
 def read_inventory(
-    clients: AzureClients,
-    resource_groups: Iterable[str],
-    known_servers: Iterable[ResourceId] = (),
+    arm: ArmClient,
+    scope: Scope,
     progress: Progress | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     *,
-    environment: str = "",
     resource_graph: bool = False,
 ) -> Inventory:
-    """Read `resource_groups` (and, through Resource Graph, resources tagged `environment`).
+    """Read `scope` from Azure: through one Resource Graph query, or with lists.
 
-    With `resource_graph`, top-level resources come from one paged query and the result
-    carries `confirm`; without it (or when Resource Graph is unusable), from one list call
-    per resource group and type.
+    With `resource_graph`, the result carries `confirm` (the screen's flags are re-read
+    directly before they are reported); without it, or when Resource Graph is unusable,
+    every read is direct.
     """
-    groups = tuple(dict.fromkeys(resource_groups))
     taken_at = clock().isoformat(timespec="seconds").replace("+00:00", "Z")
-    reader = _Reader(clients, groups, environment, progress or _Quiet())
-    method = reader.run(known_servers, resource_graph)
-    bodies = _one_per_id(reader.bodies)
+    reader = _Reader(arm, scope, progress or _Quiet())
+    method = reader.run(resource_graph)
     return Inventory(
-        subscription_id=clients.connection.subscription_id,
+        subscription_id=scope.subscription_id,
         taken_at=taken_at,
-        resource_groups=groups,
-        bodies=bodies,
-        coverage=Coverage(frozenset(reader.listed), frozenset(reader.fetched)),
+        resource_groups=reader.groups,
+        bodies=_sorted(reader.bodies.values()),
+        coverage=reader.coverage(),
         unread=tuple(reader.unread),
         notes=tuple(reader.notes),
         method=method,
-        confirm=partial(confirm_by_get, clients) if method == RESOURCE_GRAPH else None,
-        unknown=thinly_read(bodies, reader.unread),
+        confirm=partial(confirm_by_reads, arm) if method == RESOURCE_GRAPH else None,
+        unknown=reader.unknown(),
     )
 
 
-def thinly_read(bodies: Iterable[Body], unread: Iterable[Unread]) -> frozenset[str]:
-    """ID keys of resources whose typed list failed while the generic list showed them.
+def thin_keys(bodies: Iterable[Body]) -> frozenset[str]:
+    """ID keys of registered-type bodies that lack the properties their table reads."""
+    return frozenset(_key(b) for b in bodies if _is_thin(b))
 
-    That copy lacks `properties`; comparing it would report every attribute as changed.
-    """
-    failed = {(u.scope.lower(), u.what.lower()) for u in unread}
-    if not failed:
-        return frozenset()
-    return frozenset(key for key in map(_key, bodies) if _list_of(key) in failed)
+
+def _is_thin(body: Body) -> bool:
+    spec = by_arm_type(str(body.get("type", "")))
+    return spec is not None and spec.is_thin(body)
 
 
 def _key(body: Body) -> str:
     return str(body["id"]).lower()
 
 
-def _list_of(key: str) -> tuple[str, str]:
-    """The (parent, type) list call that returns the resource with ID key `key`."""
-    rid = ResourceId.parse(key)
-    return ((rid.parent.key if rid.parent else ""), rid.arm_type.lower())
+def _sorted(bodies: Iterable[Body]) -> tuple[Body, ...]:
+    return tuple(sorted(bodies, key=_key))
 
 
 class _Reader:
-    """One run of the scheduler: tasks in a pool, new tasks as results reveal servers."""
+    """One run of the scheduler: reads in a pool, follow-up reads as results come in."""
 
     def __init__(
-        self,
-        clients: AzureClients,
-        groups: tuple[str, ...],
-        environment: str = "",
-        progress: Progress | None = None,
-        children: bool = True,
+        self, arm: ArmClient, scope: Scope, progress: Progress, follow: bool = True
     ) -> None:
-        self.clients = clients
-        self.children = children
-        self.groups = groups
-        self.environment = environment
-        self.progress = progress or _Quiet()
-        self.subscription = clients.connection.subscription_id
-        self.bodies: list[Body] = []
+        self.arm = arm
+        self.scope = scope
+        self.follow = follow  # add child, typed and full reads for what results reveal
+        self.progress = progress
+        self.subscription = scope.subscription_id
+        self.groups = tuple(dict.fromkeys(scope.resource_groups))
+        self._group_keys = {group_id(self.subscription, g).lower() for g in self.groups}
+        self.bodies: dict[str, Body] = {}
         self.listed: set[tuple[str, str]] = set()
+        self.subtree: set[tuple[str, str]] = set()
         self.fetched: set[str] = set()
         self.unread: list[Unread] = []
         self.notes: list[str] = []
-        self._servers: set[ResourceId] = set()
-        self._pending: dict[Future[list[Body]], _Task] = {}
-        self._pool: ThreadPoolExecutor | None = None
         self.method = LISTS
+        self._submitted: set[tuple[str, str, bool]] = set()
+        self._pending: dict[Future[list[Body]], Read | None] = {}
+        self._pool: ThreadPoolExecutor | None = None
 
-    def run(self, known_servers: Iterable[ResourceId], resource_graph: bool) -> str:
-        """Read everything; the method that produced the top-level bodies."""
+    # -- what to read ------------------------------------------------------------------
+
+    def run(self, resource_graph: bool) -> str:
+        """Read everything; returns the method that produced the top-level bodies."""
         self.method = RESOURCE_GRAPH if resource_graph else LISTS
-        first = [self._graph_task()] if resource_graph else self._list_tasks()
-        # The state's servers need no list to be known: their children start at once.
-        self.run_tasks([*first, *(t for s in known_servers for t in self._server_tasks(s))])
+        first: list[Read | None] = [None] if resource_graph else [*self._list_path()]
+        if resource_graph:
+            first += [r for g in self.groups for r in scope_reads(self.subscription, g)]
+        first += [r for p in self.scope.known_parents for r in child_reads(p)]
+        self.run_reads(first)
         return self.method
 
-    def run_tasks(self, tasks: list[_Task]) -> None:
-        with ThreadPoolExecutor(max_workers=self.clients.connection.workers) as pool:
+    def _list_path(self) -> list[Read]:
+        reads = []
+        for group in self.groups:
+            known = self.scope.known_types.get(group.lower(), ())
+            types = [s for s in map(by_arm_type, known) if s is not None]
+            reads += group_reads(self.subscription, group, types)
+        if self.scope.environment:
+            reads.append(tagged_read(self.subscription, self.scope.environment))
+        return reads
+
+    def run_reads(self, reads: list[Read | None]) -> None:
+        with ThreadPoolExecutor(max_workers=self.arm.connection.workers) as pool:
             self._pool = pool
-            self._submit(tasks)
+            self._submit(reads)
             while self._pending:
                 finished, _ = wait(self._pending, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    task = self._pending.pop(future)
-                    self.progress.done(task.what)
-                    if task.what == GRAPH:
-                        self._graph_done(task, future)
+                    read = self._pending.pop(future)
+                    self.progress.done(read.what if read else GRAPH)
+                    if read is None:
+                        self._graph_done(future)
                     else:
-                        self._list_done(task, future)
+                        self._read_done(read, future)
 
-    def _submit(self, tasks: list[_Task]) -> None:
+    def _submit(self, reads: Iterable[Read | None]) -> None:
         assert self._pool is not None
-        self.progress.add(len(tasks))
-        for task in tasks:
-            self._pending[self._pool.submit(task.call)] = task
+        fresh: list[Read | None] = []
+        for read in reads:
+            marker = (
+                (read.scope.lower(), read.what.lower(), read.fetch) if read else ("", "", False)
+            )
+            if marker not in self._submitted:
+                self._submitted.add(marker)
+                fresh.append(read)
+        self.progress.add(len(fresh))
+        for read in fresh:
+            call = self._graph_call() if read is None else partial(self._call, read)
+            self._pending[self._pool.submit(call)] = read
 
-    def _graph_task(self) -> _Task:
-        call = partial(query_environment, self.clients, self.groups, self.environment)
-        return _Task(f"/subscriptions/{self.subscription}", GRAPH, call)
+    def _call(self, read: Read) -> list[Body]:
+        if read.fetch:
+            return [self.arm.get(read.path, read.api_version)]
+        return self.arm.list(read.path, read.api_version, dict(read.params))
 
-    def _list_tasks(self) -> list[_Task]:
-        tasks = []
-        for rg in self.groups:
-            rg_id = f"/subscriptions/{self.subscription}/resourceGroups/{rg}"
-            fetch_rg = partial(read_resource_group, self.clients, rg)
-            tasks.append(_Task(rg_id, RESOURCE_GROUP, fetch_rg, fetch=True))
-            tasks.append(_Task(rg_id, ANY_TOP_LEVEL, partial(list_all_resources, self.clients, rg)))
-            for arm_type, reader in PER_RESOURCE_GROUP.items():
-                tasks.append(_Task(rg_id, arm_type, partial(reader, self.clients, rg)))
-        return tasks
+    def _graph_call(self) -> Callable[[], list[Body]]:
+        return partial(query_environment, self.arm, self.groups, self.scope.environment)
 
-    def _server_tasks(self, server: ResourceId) -> list[_Task]:
-        if server in self._servers or server.resource_group is None:
-            return []
-        self._servers.add(server)
-        rg, name = server.resource_group, server.name
-        return [
-            _Task(str(server), child_type, partial(reader, self.clients, rg, name))
-            for child_type, reader in PER_SERVER.items()
-        ]
+    # -- what came back ----------------------------------------------------------------
 
-    def _found(self, bodies: list[Body]) -> None:
-        bodies = [redact_body(body) for body in bodies]
-        self.bodies += bodies
-        if not self.children:
-            return
-        servers = [
-            ResourceId.parse(b["id"])
-            for b in bodies
-            if str(b.get("type", "")).lower() == PARENT_OF_CHILDREN.lower()
-        ]
-        self._submit([t for s in servers for t in self._server_tasks(s)])
-
-    def _list_done(self, task: _Task, future: Future[list[Body]]) -> None:
+    def _read_done(self, read: Read, future: Future[list[Body]]) -> None:
         try:
-            found = future.result()
-        except (AzureError, LookupError) as exc:
-            if isinstance(exc, AzureError):
-                _raise_if_fatal(exc)
-            if not _is_gone(exc, task.fetch):
-                self.unread.append(Unread(task.scope, task.what, _one_line(exc)))
+            found = _checked(future.result())
+        except (AzureError, LookupError, ValueError) as exc:
+            _raise_if_fatal(exc)
+            if not _is_gone(exc, read.fetch):
+                self.unread.append(Unread(read.scope, read.what, _one_line(exc)))
                 return
             found = []
-        if task.fetch:
-            self.fetched.add(task.scope.lower())
+        scope_key = read.scope.lower()
+        if read.fetch:
+            self.fetched.add(scope_key)
+        elif read.subtree:
+            self.subtree.add((scope_key, read.what.lower()))
+            # The list at a group also returns what was assigned above it: not the group's.
+            found = [b for b in found if _key(b).startswith(scope_key + "/")]
+        elif read.what.startswith(TAGGED):
+            found = [b for b in found if tagged_for(b, self.scope.environment)]
         else:
-            self.listed.add((task.scope.lower(), task.what.lower()))
-        self._found(found)
+            self.listed.add((scope_key, read.what.lower()))
+        self._take(found, read)
 
-    def _graph_done(self, task: _Task, future: Future[list[Body]]) -> None:
+    def _graph_done(self, future: Future[list[Body]]) -> None:
         """Take the query's result, or fall back to the list path when ARG is unusable."""
+        scope = f"/subscriptions/{self.subscription}"
         try:
-            found = future.result()
-        except (AzureError, DeserializationError, IncompleteResult) as exc:
-            if isinstance(exc, AzureError):
-                _raise_if_fatal(exc)
+            found = _checked(future.result())
+        except (AzureError, IncompleteResult, ValueError) as exc:
+            _raise_if_fatal(exc)
             reason = _one_line(exc)
             if _throttled_out(exc):
-                # The list path would draw on the same spent budget: say what is unknown.
-                self.unread.append(Unread(task.scope, GRAPH, reason))
+                # The list path would draw on the same spent time: say what is unknown.
+                self.unread.append(Unread(scope, GRAPH, reason))
                 return
             self.notes.append(
                 f"{GRAPH} is not usable here ({reason}); reading with one list call per "
                 "resource group and type instead, which is slower"
             )
             self.method = LISTS
-            self._submit(self._list_tasks())
+            self._submit(self._list_path())
             return
-        for rg in self.groups:
-            rg_key = f"/subscriptions/{self.subscription}/resourceGroups/{rg}".lower()
-            self.listed.add((rg_key, ANY_TOP_LEVEL))
-            self.fetched.add(rg_key)
-        self._found(found)
+        for group in self._group_keys:
+            self.listed.add((group, ANY_TOP_LEVEL))
+            self.fetched.add(group)
+        self._take(found, None)
+
+    def _take(self, bodies: list[Body], read: Read | None) -> None:
+        follow: list[Read | None] = []
+        for raw in bodies:
+            body = redact_body(raw)
+            key = _key(body)
+            held = self.bodies.get(key)
+            if held is None or not _is_thin(body) or _is_thin(held):
+                self.bodies[key] = body
+            if self.follow:
+                follow += self._follow_up(body, read)
+        self._submit(follow)
+
+    def _follow_up(self, body: Body, read: Read | None) -> list[Read]:
+        """Reads a body calls for: its children, or its full body when it came thin."""
+        rid = ResourceId.parse(str(body["id"]))
+        reads = child_reads(rid) if has_children(rid.arm_type) else []
+        spec = by_arm_type(rid.arm_type)
+        if spec is None or not spec.is_thin(body):
+            return reads
+        in_group = rid.parent is not None and rid.parent.key in self._group_keys
+        if read is not None and read.what == ANY_TOP_LEVEL and needs_typed_read(spec):
+            reads.append(typed_list(self.subscription, rid.resource_group or "", spec))
+        elif not (in_group and self.method == LISTS):
+            reads.append(get_read(rid))  # Resource Graph's stripped row, or tagged elsewhere
+        return reads
+
+    # -- the result ----------------------------------------------------------------------
+
+    def coverage(self) -> Coverage:
+        return Coverage(frozenset(self.listed), frozenset(self.fetched), frozenset(self.subtree))
+
+    def unknown(self) -> frozenset[str]:
+        """Bodies still thin after every read: unknown, each with an `unread` line."""
+        thin = thin_keys(self.bodies.values())
+        explained = {u.scope.lower() for u in self.unread}
+        for key in sorted(thin):
+            rid = ResourceId.parse(key)
+            parent = rid.parent.key if rid.parent else ""
+            if key not in explained and parent not in explained:
+                self.unread.append(
+                    Unread(str(self.bodies[key]["id"]), rid.arm_type, "Azure returned it "
+                           "without its properties, so its attributes could not be compared")
+                )  # fmt: skip
+        return thin
 
 
-def _throttled_out(exc: BaseException) -> bool:
-    if isinstance(exc, RetryBudgetExhausted):
-        return True
-    return isinstance(exc, HttpResponseError) and exc.status_code == 429
+def _checked(bodies: Any) -> list[Body]:
+    """The bodies of a read, each an object with a valid resource ID, or ValueError."""
+    if not isinstance(bodies, list):
+        raise ValueError("Azure returned something other than a list of resources")
+    for body in bodies:
+        if not isinstance(body, dict) or not isinstance(body.get("id"), str):
+            raise ValueError("Azure returned a resource without an ID")
+        ResourceId.parse(body["id"])  # ValueError names the bad ID
+    return bodies
 
 
-# A group's list path costs this many calls; more flagged resources than that in one group
-# (Resource Graph has not caught up with a fresh `apply`) are confirmed by listing it.
-LIST_CALLS_PER_GROUP = 2 + len(PER_RESOURCE_GROUP)
+# -- confirming what the Resource Graph screen flagged -------------------------------------
 
 
-def confirm_by_get(clients: AzureClients, ids: Collection[ResourceId]) -> Confirmation:
+def confirm_by_reads(arm: ArmClient, ids: Collection[ResourceId]) -> Confirmation:
     """Read each resource the screen flagged directly: the body Azure has now, or gone.
 
-    One GET per resource, or the group's lists when they cost fewer calls. PostgreSQL
-    children come from per-server lists, which are direct reads already.
+    Several flagged resources of one type in one group are read with that group's typed
+    list, a single one with a GET; resources of types azprov does not read in full are
+    confirmed by their group's generic list. Children and role assignments come from
+    direct lists already and need no confirmation.
     """
     wanted = [rid for rid in dict.fromkeys(ids) if _screened(rid)]
-    per_group = Counter(_group_of(rid) for rid in wanted)
-    relisted = tuple(g for g, count in per_group.items() if count > LIST_CALLS_PER_GROUP)
-    reader = _Reader(clients, relisted, children=False)
-    versions = ApiVersions(clients)
-    gets = [
-        _Task(str(rid), rid.arm_type, partial(_get_one, clients, rid, versions), fetch=True)
-        for rid in wanted
-        if _group_of(rid) not in relisted
-    ]
-    if wanted:
-        reader.run_tasks([*reader._list_tasks(), *gets])
-    bodies = {_key(b): b for b in _one_per_id(reader.bodies)}
-    coverage = Coverage(frozenset(reader.listed), frozenset(reader.fetched))
+    if not wanted:
+        return Confirmation({})
+    by_list: dict[tuple[str, str], list[ResourceId]] = defaultdict(list)
+    for rid in wanted:
+        by_list[(_group_of(rid), rid.arm_type.lower())].append(rid)
+    reads: list[Read | None] = []
+    for (group, _), members in by_list.items():
+        spec = by_arm_type(members[0].arm_type)
+        subscription = members[0].subscription_id
+        if spec is None:
+            reads.append(group_reads(subscription, group)[1])  # the generic list
+        elif len(members) > 1 and needs_typed_read(spec):
+            reads.append(typed_list(subscription, group, spec))
+        else:
+            reads += [get_read(rid) for rid in members]
+    scope = Scope(wanted[0].subscription_id, ())
+    reader = _Reader(arm, scope, _Quiet(), follow=False)
+    reader.run_reads(reads)
+    coverage = reader.coverage()
     failed = {(u.scope.lower(), u.what.lower()): u.reason for u in reader.unread}
     found: dict[str, Body] = {}
     gone: set[str] = set()
     unread: list[Unread] = []
     for rid in wanted:
-        group = f"/subscriptions/{rid.subscription_id}/resourcegroups/{_group_of(rid)}"
+        group = group_id(rid.subscription_id, _group_of(rid)).lower()
         reason = (
             failed.get((rid.key, rid.arm_type.lower()))  # its GET
-            or failed.get(_list_of(rid.key))  # its typed list, when the group was relisted
-            or (None if coverage.covers(rid) else failed.get((group, ANY_TOP_LEVEL), "not read"))
+            or failed.get((group, rid.arm_type.lower()))  # its typed list
+            or failed.get((group, ANY_TOP_LEVEL))  # the generic list
         )
+        body = reader.bodies.get(rid.key)
+        if reason is None and body is not None and _is_thin(body):
+            reason = "Azure returned it without its properties"
+        if reason is None and body is None and not coverage.covers(rid):
+            reason = "not read"
         if reason is not None:
             unread.append(_unconfirmed(rid, reason))
-        elif rid.key in bodies:
-            found[rid.key] = bodies[rid.key]
+        elif body is not None:
+            found[rid.key] = body
         else:
             gone.add(rid.key)
     return Confirmation(found, frozenset(gone), tuple(unread))
-
-
-def _get_one(clients: AzureClients, rid: ResourceId, versions: ApiVersions) -> list[Body]:
-    getter = GET_ONE.get(rid.arm_type.lower())
-    return [getter(clients, rid) if getter else get_any(clients, rid, versions)]
 
 
 def _group_of(rid: ResourceId) -> str:
@@ -464,19 +455,39 @@ def _unconfirmed(rid: ResourceId, reason: str) -> Unread:
     return Unread(str(rid), rid.arm_type, f"could not confirm with a direct read: {reason}")
 
 
-def _one_per_id(bodies: list[Body]) -> tuple[Body, ...]:
-    """Keep the typed read of a resource over the generic list's thinner copy; sort by ID."""
-    by_id: dict[str, Body] = {}
-    for body in sorted(bodies, key=lambda b: "properties" in b):
-        by_id[str(body["id"]).lower()] = body
-    return tuple(by_id[key] for key in sorted(by_id))
+# -- errors ------------------------------------------------------------------------------
 
 
-def _auth_message(exc: ClientAuthenticationError) -> str:
-    status = getattr(exc, "status_code", None)
-    if status == 401:
-        return "Azure rejected the credentials (HTTP 401): the token is invalid or expired"
-    return (
-        "no usable Azure credentials: run `az login`, set AZURE_CLIENT_ID/AZURE_TENANT_ID "
-        "(workload identity or a service principal), or set AZPROV_ACCESS_TOKEN"
-    )
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, ArmError):
+        return exc.line
+    text = str(getattr(exc, "message", None) or exc)
+    return sanitize_text(" ".join(text.split()))[:300]
+
+
+def _raise_if_fatal(exc: BaseException) -> None:
+    """Failures that stop the whole run: no credentials, no network, no subscription."""
+    if isinstance(exc, ClientAuthenticationError):
+        raise AzureAccessError(no_credentials_message(exc.status_code)) from None
+    if isinstance(exc, ArmError) and exc.status_code == 401:
+        raise AzureAccessError(f"{no_credentials_message(401)} ({exc.line})") from None
+    if isinstance(exc, ServiceRequestError):
+        raise AzureAccessError(f"cannot reach Azure Resource Manager: {_one_line(exc)}") from None
+    if isinstance(exc, ArmError) and exc.code in FATAL_CODES:
+        raise AzureAccessError(
+            f"subscription not usable ({exc.line}); check --subscription "
+            "and that these credentials can read it"
+        ) from None
+
+
+def _is_gone(exc: BaseException, direct_read: bool) -> bool:
+    """A 404 that means "does not exist" rather than "wrong URL"."""
+    if not isinstance(exc, ArmError) or exc.status_code != 404:
+        return False
+    return exc.code in GONE_CODES or direct_read or not exc.code
+
+
+def _throttled_out(exc: BaseException) -> bool:
+    if isinstance(exc, OutOfTime):
+        return True
+    return isinstance(exc, ArmError) and exc.status_code == 429

@@ -6,7 +6,7 @@ PostgreSQL firewall rules or databases: those stay per-server lists), can lag wr
 seconds to minutes and may strip fields, so it is a screen: `pipeline.verify` confirms
 everything it flags with a direct GET before reporting it.
 
-The request (api-version 2021-03-01, the SDK's default)::
+The request (api-version 2021-03-01), sent through the same ARM pipeline as every read::
 
     POST {endpoint}/providers/Microsoft.ResourceGraph/resources?api-version=2021-03-01
     {"subscriptions": ["<id>"], "query": "<graph_query(...)>",
@@ -20,15 +20,16 @@ and each page: `{"totalRecords", "count", "data": [row, ...], "$skipToken"?,
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, cast
+from typing import Any
 
-from provisioner.live.clients import AzureClients
-from provisioner.mapping import canonical_id
+from provisioner.live.arm import ArmClient, MalformedResponse
+from provisioner.live.reads import ENVIRONMENT_TAG
 from provisioner.model import ResourceId
+from provisioner.registry import canonical_id
 
 Body = dict[str, Any]
 PAGE_SIZE = 1000  # Resource Graph's largest page
-ENVIRONMENT_TAG = "environment"
+MAX_PAGES = 1000  # a million rows; a token that never ends is cut here
 COLUMNS = (
     "id",
     "name",
@@ -78,44 +79,45 @@ def graph_query(resource_groups: Iterable[str], environment: str = "") -> str:
 
 
 def query_environment(
-    clients: AzureClients, resource_groups: Iterable[str], environment: str = ""
+    arm: ArmClient, resource_groups: Iterable[str], environment: str = ""
 ) -> list[Body]:
     """Every page of `graph_query`, as ARM-shaped bodies (see `body_from_row`)."""
-    from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
-
     query = graph_query(resource_groups, environment)
-    subscription = clients.connection.subscription_id
     rows: list[Any] = []
     skip_token: str | None = None
-    while True:
-        options = QueryRequestOptions(
-            top=PAGE_SIZE, skip_token=skip_token, result_format="objectArray"
+    tokens: set[str] = set()
+    for _ in range(MAX_PAGES):
+        options: dict[str, Any] = {"$top": PAGE_SIZE, "resultFormat": "objectArray"}
+        if skip_token:
+            options["$skipToken"] = skip_token
+        page = arm.post_graph(
+            {"subscriptions": [arm.subscription_id], "query": query, "options": options}
         )
-        # The page as JSON, not as SDK models: building a model per row is most of the
-        # query's CPU time, and rows are turned back into plain dicts anyway.
-        page = cast(
-            dict[str, Any],
-            clients.graph.resources(
-                QueryRequest(subscriptions=[subscription], query=query, options=options),
-                cls=lambda response, _model, _headers: response.http_response.json(),
-            ),
-        )
-        rows += page.get("data") or []
-        skip_token = page.get("$skipToken")
-        if not skip_token:
+        data = page.get("data")
+        if not isinstance(data, list):
+            raise MalformedResponse(200, "a Resource Graph page has no rows")
+        rows += data
+        token = page.get("$skipToken")
+        if not token:
             if str(page.get("resultTruncated")).lower() == "true":
                 raise IncompleteResult("Resource Graph truncated the result without a page token")
-            break
-    return [body for body in map(body_from_row, rows) if body is not None]
+            return [body for body in map(body_from_row, rows) if body is not None]
+        if not isinstance(token, str) or token in tokens:
+            raise IncompleteResult("Resource Graph's page tokens repeat")
+        tokens.add(token)
+        skip_token = token
+    raise IncompleteResult(f"Resource Graph returned more than {MAX_PAGES} pages")
 
 
-def body_from_row(row: Mapping[str, Any]) -> Body | None:
+def body_from_row(row: Any) -> Body | None:
     """A Resource Graph row in the shape an ARM GET returns, or None if azprov skips it.
 
     ARG adds `resourceGroup`/`subscriptionId`, lower-cases `type` and fills absent columns
     with null or ""; the ARM body has none of these. Nested resources ARG happens to index
     are skipped: the list path does not see them either, and coverage is top-level only.
     """
+    if not isinstance(row, Mapping):
+        return None
     try:
         rid = canonical_id(str(row["id"]))
     except (KeyError, ValueError):

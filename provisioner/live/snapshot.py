@@ -1,14 +1,21 @@
-"""Save the live side once and replay it offline (`azprov snapshot`, `verify --live`)."""
+"""Save the live side once and replay it offline (`azprov snapshot`, `verify --live`).
+
+A snapshot is evidence that travels (CI artifacts, attachments to a review), so it holds
+no secret at all: besides what every read redacts, the value of every name/value pair
+whose name says it is a secret (`DB_PASSWORD` in a container's env) is `***`. Such values
+are then not compared when the snapshot is replayed.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from provisioner.errors import SnapshotError
-from provisioner.live.inventory import Inventory, thinly_read
-from provisioner.model import Coverage, Unread
+from provisioner.live.inventory import Inventory, thin_keys
+from provisioner.model import REDACTED, Coverage, Unread, carries_credentials, secret_like_name
 
 FORMAT = "azprov-snapshot/1"
 
@@ -23,12 +30,26 @@ def snapshot_to_json(inventory: Inventory, environment: str) -> str:
         "resource_groups": list(inventory.resource_groups),
         "coverage": {
             "listed": sorted([parent, what] for parent, what in inventory.coverage.listed),
+            "subtree": sorted([parent, what] for parent, what in inventory.coverage.subtree),
             "fetched": sorted(inventory.coverage.fetched),
         },
         "unread": [vars(u) for u in inventory.unread],
-        "resources": list(inventory.bodies),
+        "resources": [without_secret_values(body) for body in inventory.bodies],
     }
     return json.dumps(doc, indent=2, sort_keys=False) + "\n"
+
+
+def without_secret_values(value: Any) -> Any:
+    """`value` with the value of every secret-named or credential-carrying pair as `***`."""
+    if isinstance(value, Mapping):
+        name, plain = value.get("name"), value.get("value")
+        secret = isinstance(name, str) and secret_like_name(name)
+        if isinstance(plain, str) and plain and (secret or carries_credentials(plain)):
+            return {**value, "value": REDACTED}
+        return {key: without_secret_values(sub) for key, sub in value.items()}
+    if isinstance(value, list):
+        return [without_secret_values(item) for item in value]
+    return value
 
 
 def load_snapshot(path: Path, environment: str) -> Inventory:
@@ -59,9 +80,10 @@ def load_snapshot(path: Path, environment: str) -> Inventory:
             coverage=Coverage(
                 frozenset((str(p).lower(), str(w).lower()) for p, w in coverage["listed"]),
                 frozenset(str(f).lower() for f in coverage["fetched"]),
+                frozenset((str(p).lower(), str(w).lower()) for p, w in coverage.get("subtree", [])),
             ),
             unread=unread,
-            unknown=thinly_read(bodies, unread),
+            unknown=thin_keys(bodies),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise SnapshotError(f"{path} is not a complete azprov snapshot: {exc!r}") from None

@@ -1,4 +1,4 @@
-"""Retries, pacing and concurrency for every ARM request of one run, within a time budget.
+"""Retries, pacing and concurrency for every ARM request of one run, within its deadline.
 
 ARM throttles reads per subscription and principal with a token bucket and answers 429 with
 `Retry-After` when it is empty; Resource Graph has its own small per-user quota. azure-core's
@@ -7,12 +7,14 @@ all SDK clients of a run, decides instead:
 
 - 429, 408 and 5xx are retried after `Retry-After` (seconds or an HTTP date), ARG's
   `x-ms-user-quota-resets-after`, or an exponential backoff;
-- a wait that would end after the run's time budget fails at once (`RetryBudgetExhausted`),
-  so the caller can mark those resources unknown rather than hang;
+- the run has one deadline (`--timeout`, `Deadline`): a wait that would end after it fails
+  at once (`OutOfTime`), no request starts after it, and each request's own timeouts are
+  cut to the time left, so the caller marks what was not read as unknown rather than hang;
 - a 429 holds every worker of that quota until its Retry-After has passed, and the number
   of requests in flight shrinks as `x-ms-ratelimit-remaining-subscription-reads` runs low;
 - only reads leave the process: GETs, and the Resource Graph query POST. A POST such as
-  `listKeys` or `listSecrets` is refused before it is sent.
+  `listKeys` or `listSecrets` is refused before it is sent, and nothing is sent anywhere
+  but the configured ARM endpoint (the bearer token stays there).
 
 Clocks and sleep are injected, so tests never sleep.
 """
@@ -25,6 +27,7 @@ import time
 from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from azure.core.exceptions import AzureError, ServiceRequestError, ServiceResponseError
 from azure.core.pipeline import PipelineRequest, PipelineResponse
@@ -32,9 +35,13 @@ from azure.core.pipeline.policies import HTTPPolicy, SansIOHTTPPolicy
 
 from provisioner.errors import AzprovError
 
-DEFAULT_BUDGET_S = 60.0
+# The whole run's deadline unless --timeout / AZPROV_TIMEOUT say otherwise.
+DEFAULT_TIMEOUT_S = 600.0
+# One request's own limits, cut further to the time the run has left.
+CONNECT_TIMEOUT_S = 10.0
+READ_TIMEOUT_S = 60.0
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-# A 429 says "wait", not "broken": more tries than for errors, still bounded by the budget.
+# A 429 says "wait", not "broken": more tries than for errors, still bounded by the deadline.
 THROTTLED_ATTEMPTS = 10
 BACKOFF_S = 0.5
 BACKOFF_MAX_S = 8.0
@@ -46,8 +53,20 @@ GRAPH_PATH = "/providers/microsoft.resourcegraph/resources"
 _REMAINING_READS = re.compile(r"^x-ms-ratelimit-remaining-(subscription|tenant)-reads$", re.I)
 
 
-class RetryBudgetExhausted(AzureError):
-    """Azure asked azprov to wait longer than the run's retry budget allows."""
+class OutOfTime(AzureError):
+    """The run's deadline passed, or Azure asked azprov to wait beyond it."""
+
+
+class Deadline:
+    """When the whole run must be over. Shared by every read of every environment."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.clock = clock
+        self.at = clock() + seconds
+
+    def left_s(self) -> float:
+        return max(0.0, self.at - self.clock())
 
 
 class WriteRefused(AzprovError):
@@ -117,31 +136,30 @@ def quota_of(url: str) -> str:
 
 
 class Throttle:
-    """Run-wide retry budget, pauses and concurrency, shared by every client's policy."""
+    """Run-wide deadline, pauses and concurrency, shared by every client's policy."""
 
     def __init__(
         self,
         workers: int = 8,
-        budget_s: float = DEFAULT_BUDGET_S,
+        budget_s: float = DEFAULT_TIMEOUT_S,
         retries: int = 3,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         wall_clock: Callable[[], float] = time.time,
+        deadline: Deadline | None = None,
     ) -> None:
         self.workers = workers
-        self.budget_s = budget_s
         self.retries = retries
         self.clock = clock
         self.sleep = sleep
         self.wall_clock = wall_clock
-        self._deadline = clock() + budget_s
+        self.deadline = deadline or Deadline(budget_s, clock)
         self._cap = workers
         self._active = 0
         self._not_before: dict[str, float] = {}
         self._turns = threading.Condition()
         # What the run saw, for tests and the benchmark.
         self.peak_active = 0
-        self.waited_s = 0.0
 
     @property
     def cap(self) -> int:
@@ -150,21 +168,26 @@ class Throttle:
             return self._cap
 
     def left_s(self) -> float:
-        return max(0.0, self._deadline - self.clock())
+        return self.deadline.left_s()
 
     def pause(self, seconds: float, why: str) -> None:
-        """Sleep `seconds`, or fail at once when that would overrun the budget."""
+        """Sleep `seconds`, or fail at once when that would overrun the deadline."""
         if seconds <= 0:
             return
         left = self.left_s()
         if seconds > left:
-            raise RetryBudgetExhausted(
-                f"{why}; waiting {seconds:.0f} s more would overrun the "
-                f"{self.budget_s:.0f} s retry budget ({left:.0f} s left)"
+            raise OutOfTime(
+                f"{why}; waiting {seconds:.0f} s more would overrun the run's "
+                f"{self.deadline.seconds:.0f} s deadline (--timeout; {left:.0f} s left)"
             )
-        with self._turns:
-            self.waited_s += seconds
         self.sleep(seconds)
+
+    def check_time(self) -> None:
+        """Refuse to start a request once the run's deadline has passed."""
+        if self.left_s() <= 0:
+            raise OutOfTime(
+                f"not read: the run's {self.deadline.seconds:.0f} s deadline (--timeout) passed"
+            )
 
     def hold(self, quota: str, seconds: float) -> None:
         """Make every request on `quota` wait `seconds` from now (ARM throttles them all)."""
@@ -233,13 +256,18 @@ class ThrottlePolicy(HTTPPolicy[Any, Any]):
         quota = quota_of(request.http_request.url)
         attempt = 0
         while True:
+            throttle.check_time()
             throttle.acquire(quota)
+            left = throttle.left_s()
+            request.context.options["connection_timeout"] = max(0.1, min(CONNECT_TIMEOUT_S, left))
+            request.context.options["read_timeout"] = max(0.1, min(READ_TIMEOUT_S, left))
             try:
                 response = self.next.send(request)
             except (ServiceRequestError, ServiceResponseError):
                 throttle.release()
                 delay = throttle.delay_for(0, {}, attempt)
                 if attempt + 1 >= throttle.attempts_for(None) or delay > throttle.left_s():
+                    throttle.check_time()
                     raise
                 throttle.pause(delay, "connection failed")
                 attempt += 1
@@ -258,7 +286,7 @@ class ThrottlePolicy(HTTPPolicy[Any, Any]):
             if status == 429:
                 throttle.hold(quota, delay)
                 if delay > throttle.left_s():
-                    throttle.pause(delay, why)  # raises: the wait would overrun the budget
+                    throttle.pause(delay, why)  # raises: the wait would overrun the deadline
             else:
                 throttle.pause(delay, why)
             attempt += 1
@@ -279,3 +307,51 @@ class ReadOnlyPolicy(SansIOHTTPPolicy[Any, Any]):
         if method == "POST" and quota_of(http.url) == GRAPH_QUOTA:
             return
         raise WriteRefused(f"azprov only reads Azure; refused to send {method} /{_path(http.url)}")
+
+
+def same_endpoint(url: str, endpoint: str) -> bool:
+    """Whether `url` has the scheme, host and port of `endpoint` (default ports filled in)."""
+    try:
+        a, b = urlsplit(url), urlsplit(endpoint)
+        return (a.scheme.lower(), a.hostname, a.port or _PORTS.get(a.scheme.lower())) == (
+            b.scheme.lower(),
+            b.hostname,
+            b.port or _PORTS.get(b.scheme.lower()),
+        )
+    except ValueError:
+        return False
+
+
+_PORTS = {"https": 443, "http": 80}
+
+
+class SameEndpointPolicy(SansIOHTTPPolicy[Any, Any]):
+    """Refuses, unsent, any request to another scheme, host or port than the ARM endpoint.
+
+    URLs that come from responses (`nextLink`, `Location`) must never take the bearer
+    token anywhere else: this sits before the authentication policy.
+    """
+
+    def __init__(self, endpoint: str) -> None:
+        super().__init__()
+        self._endpoint = endpoint
+
+    def on_request(self, request: PipelineRequest[Any]) -> None:
+        url = request.http_request.url
+        if not same_endpoint(url, self._endpoint):
+            raise ForeignEndpoint(
+                f"refused to send a request to {_origin(url)}: azprov talks only to "
+                f"the ARM endpoint {self._endpoint}"
+            )
+
+
+class ForeignEndpoint(AzureError):
+    """A request bound for another host than the ARM endpoint (never sent)."""
+
+
+def _origin(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "an unparsable URL"
+    return f"{parts.scheme}://{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")

@@ -6,9 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from provisioner.mapping import canonical_id, tf_type_for_arm
-from provisioner.mapping.catalog import by_arm_type, by_tf_type
-from provisioner.mapping.spec import Lookups, Side, flatten
+from provisioner.mapping.flatten import Side, flatten
 from provisioner.model import (
     Resource,
     Sensitive,
@@ -16,6 +14,8 @@ from provisioner.model import (
     carries_credentials,
     secret_like_name,
 )
+from provisioner.registry import by_arm_type, by_tf_type, canonical_id, tf_type_for_arm
+from provisioner.registry.spec import Lookups
 
 # `template.container[api].env[DB_PASSWORD].value`
 _ENV_VALUE = re.compile(r"\.env\[(?P<name>[^\]]+)\]\.value$")

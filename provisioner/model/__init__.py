@@ -2,20 +2,26 @@
 
 from provisioner.model.finding import Analysis, Finding, FindingKind, Severity, Unread
 from provisioner.model.live import ANY_TOP_LEVEL, Coverage
-from provisioner.model.resource import Resource, StateResource
-from provisioner.model.resource_id import ResourceId
-from provisioner.model.values import (
+from provisioner.model.redaction import (
     REDACTED,
+    UNREADABLE,
     Sensitive,
     carries_credentials,
+    clean_text,
+    is_secret_key,
+    redact_body,
     redact_text,
     redact_value,
+    sanitize_text,
     secret_like_name,
 )
+from provisioner.model.resource import Resource, StateResource
+from provisioner.model.resource_id import ResourceId
 
 __all__ = [
     "ANY_TOP_LEVEL",
     "REDACTED",
+    "UNREADABLE",
     "Analysis",
     "Coverage",
     "Finding",
@@ -27,7 +33,11 @@ __all__ = [
     "StateResource",
     "Unread",
     "carries_credentials",
+    "clean_text",
+    "is_secret_key",
+    "redact_body",
     "redact_text",
     "redact_value",
+    "sanitize_text",
     "secret_like_name",
 ]

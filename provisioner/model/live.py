@@ -15,19 +15,36 @@ class Coverage:
 
     `listed` holds (parent ID key, ARM type key) pairs whose list call succeeded; the type
     `*` means every top-level type in a resource group (the generic resources list).
-    `fetched` holds ID keys read one by one, found or not.
+    `subtree` holds the same pairs for lists that return the type at any depth under the
+    parent (role assignments listed at a resource group). `fetched` holds ID keys read one
+    by one, found or not.
     """
 
     listed: frozenset[tuple[str, str]] = frozenset()
     fetched: frozenset[str] = frozenset()
+    subtree: frozenset[tuple[str, str]] = frozenset()
 
     def covers(self, rid: ResourceId) -> bool:
+        """Whether a read that succeeded would have returned `rid` if it existed."""
         if rid.key in self.fetched:
             return True
         parent = rid.parent
         if parent is None:
             return False
-        if (parent.key, rid.arm_type.lower()) in self.listed:
+        arm_type = rid.arm_type.lower()
+        if (parent.key, arm_type) in self.listed:
             return True
         top_level = parent.resource_group is not None and parent.arm_type.endswith("resourceGroups")
-        return top_level and (parent.key, ANY_TOP_LEVEL) in self.listed
+        if top_level and (parent.key, ANY_TOP_LEVEL) in self.listed:
+            return True
+        ancestor: ResourceId | None = parent
+        while self.subtree and ancestor is not None:
+            if (ancestor.key, arm_type) in self.subtree:
+                return True
+            ancestor = ancestor.parent
+        return False
+
+    def union(self, other: Coverage) -> Coverage:
+        return Coverage(
+            self.listed | other.listed, self.fetched | other.fetched, self.subtree | other.subtree
+        )

@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from provisioner.errors import StateError
-from provisioner.mapping.spec import get_path
+from provisioner.mapping.flatten import get_path
 from provisioner.model import REDACTED, redact_value, secret_like_name
 
 UNKNOWN = "(known after apply)"

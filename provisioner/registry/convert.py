@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from provisioner.mapping.spec import Lookups
+from provisioner.model import UNREADABLE
+from provisioner.registry.spec import Lookups
 
 _PG_TIER_PREFIX = {"burstable": "B", "generalpurpose": "GP", "memoryoptimized": "MO"}
 
@@ -24,21 +25,22 @@ def caseless_ids(value: Any) -> Any:
     return tuple(sorted(str(v).lower() for v in value or ()))
 
 
-def number(value: Any) -> Any:
-    return float(value) if isinstance(value, int | float | str) and str(value) else value
-
-
 def no_spaces(value: Any) -> Any:
     """`SystemAssigned, UserAssigned` (azurerm) vs `SystemAssigned,UserAssigned` (ARM)."""
     return value.replace(" ", "").lower() if isinstance(value, str) else value
 
 
 def enabled(value: Any, _: Lookups) -> Any:
-    """ARM's `"Enabled"`/`"Disabled"` strings as azurerm's booleans."""
-    return str(value).lower() == "enabled"
+    """ARM's `"Enabled"`/`"Disabled"` strings as azurerm's booleans; anything else unreadable."""
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    return {"enabled": True, "disabled": False}.get(word, UNREADABLE)
 
 
 def gb_to_mb(value: Any, _: Lookups) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return UNREADABLE
     return int(value) * 1024
 
 
@@ -51,14 +53,10 @@ def pg_sku_name(value: Any, _: Lookups) -> Any:
 
 
 def keys(value: Any, _: Lookups) -> Any:
-    return list(value) if isinstance(value, Mapping) else value
+    """A map keyed by ID (ARM's `userAssignedIdentities`) as its list of keys."""
+    return list(value) if isinstance(value, Mapping) else UNREADABLE
 
 
 def workspace_from_customer_id(value: Any, lookups: Lookups) -> Any:
     """A managed environment names its workspace by customerId; azurerm by resource ID."""
     return lookups.workspace_id(str(value)) or f"(workspace with customerId {value})"
-
-
-def strip_app_prefix(value: Any, _: Lookups) -> Any:
-    """A revision name `app--suffix` read back as azurerm's `revision_suffix`."""
-    return str(value).split("--", 1)[-1]

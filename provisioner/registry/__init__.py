@@ -1,0 +1,109 @@
+"""The registry: every resource type azprov reads, each declared once as a `TypeSpec`.
+
+Each module here declares the types of one Azure service and lists them in `TYPES`; the
+modules are found by name (a leading `_` marks a helper), so adding a type to azprov is
+one entry here, one test fixture and one test. Readers, the Resource Graph screen,
+confirmation, coverage, snapshots and the test fake all work from these entries.
+
+`arm_types.json` names the azurerm type of further ARM types azprov does not read in
+full, so that unmanaged resources of those types are reported under their azurerm name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+from functools import cache
+from importlib import resources
+
+from provisioner.model import ResourceId
+from provisioner.registry.spec import (
+    AT_SCOPE,
+    IN_RESOURCE_GROUP,
+    Attr,
+    Each,
+    Entry,
+    Listing,
+    Lookups,
+    MapOf,
+    Placement,
+    TypeSpec,
+    under,
+)
+
+
+def _declared() -> tuple[TypeSpec, ...]:
+    found: list[TypeSpec] = []
+    for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if module.name.startswith("_") or module.name in ("spec", "convert"):
+            continue
+        found += importlib.import_module(f"{__name__}.{module.name}").TYPES
+    return tuple(found)
+
+
+TYPES: tuple[TypeSpec, ...] = _declared()
+_BY_TF = {spec.tf_type: spec for spec in TYPES}
+_BY_ARM = {spec.arm_type.lower(): spec for spec in TYPES}
+
+
+def by_tf_type(tf_type: str) -> TypeSpec | None:
+    return _BY_TF.get(tf_type)
+
+
+def by_arm_type(arm_type: str) -> TypeSpec | None:
+    """Case-insensitive: ARM returns `microsoft.operationalinsights/workspaces` too."""
+    return _BY_ARM.get(arm_type.lower())
+
+
+def children_of(parent_arm_type: str) -> tuple[TypeSpec, ...]:
+    """The types listed under each resource of `parent_arm_type` (a server's firewall rules)."""
+    wanted = parent_arm_type.lower()
+    return tuple(s for s in TYPES if (s.listed.parent or "").lower() == wanted)
+
+
+def listed_at(placement: Placement) -> tuple[TypeSpec, ...]:
+    return tuple(s for s in TYPES if s.listed.placement is placement)
+
+
+@cache
+def _known_names() -> dict[str, tuple[str, str]]:
+    raw = json.loads(resources.files(__package__).joinpath("arm_types.json").read_text())
+    names = {k.lower(): (k, v) for k, v in raw.items() if not k.startswith("_")}
+    names.update({s.arm_type.lower(): (s.arm_type, s.tf_type) for s in TYPES})
+    return names
+
+
+def tf_type_for_arm(arm_type: str) -> str | None:
+    """The azurerm type for an ARM type (`Microsoft.Storage/storageAccounts`), if known."""
+    found = _known_names().get(arm_type.lower())
+    return found[1] if found else None
+
+
+def canonical_id(raw: str | ResourceId) -> ResourceId:
+    """The ID in the form the azurerm importer accepts: keywords and type names canonical."""
+    rid = raw if isinstance(raw, ResourceId) else ResourceId.parse(raw)
+    known = _known_names().get(rid.arm_type.lower())
+    return rid.with_type_casing(known[0]) if known else rid
+
+
+__all__ = [
+    "AT_SCOPE",
+    "IN_RESOURCE_GROUP",
+    "TYPES",
+    "Attr",
+    "Each",
+    "Entry",
+    "Listing",
+    "Lookups",
+    "MapOf",
+    "Placement",
+    "TypeSpec",
+    "by_arm_type",
+    "by_tf_type",
+    "canonical_id",
+    "children_of",
+    "listed_at",
+    "tf_type_for_arm",
+    "under",
+]

@@ -1,0 +1,10 @@
+"""Entries many types share: location and tags."""
+
+from __future__ import annotations
+
+from provisioner.model import Severity
+from provisioner.registry import convert as c
+from provisioner.registry.spec import Attr, MapOf
+
+LOCATION = Attr("location", "location", "location", canon=c.location, severity=Severity.HIGH)
+TAGS = MapOf("tags", "tags", "tags")
