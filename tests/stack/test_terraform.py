@@ -8,9 +8,8 @@ from importlib import resources
 from typing import Any
 
 import pytest
-from packaging.specifiers import SpecifierSet
 
-from ._support import TERRAFORM, TerraformConfig, one, refs
+from ._support import TERRAFORM, TerraformConfig, one, refs, required_version
 
 EXPECTED_RESOURCES = {
     ("azurerm_resource_group", "rg"),
@@ -73,16 +72,11 @@ REMOVED_IN_AZURERM_5 = {
 }
 
 
-def required_version(tf: TerraformConfig) -> SpecifierSet:
-    """The terraform block's required_version as a version specifier set."""
-    return SpecifierSet(one(tf.terraform, "terraform")["required_version"])
-
-
 def test_terraform_block_pins_terraform_and_azurerm_5(tf: TerraformConfig) -> None:
     block = one(tf.terraform, "terraform")
     versions = required_version(tf)
-    # 1.9 for the cross-variable validations; 1.11 is what the local tests run.
-    assert "1.11.0" in versions and "1.10.9" not in versions and "2.0.0" not in versions
+    # 1.9 for the cross-variable validations; 1.11 is what the local tests run; 1.x only.
+    assert "1.8.9" not in versions and "1.11.0" in versions and "2.0.0" not in versions
     azurerm = one(block["required_providers"], "required_providers")["azurerm"]
     assert azurerm["source"] == "hashicorp/azurerm"
     # 4.x gets no more releases; ~> 5.N allows every later 5.x and no 6.0.

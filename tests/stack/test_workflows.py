@@ -16,9 +16,8 @@ from typing import Any
 
 import pytest
 import yaml
-from packaging.specifiers import SpecifierSet
 
-from ._support import ROOT, WORKFLOWS, TerraformConfig, one, require_tool
+from ._support import ROOT, WORKFLOWS, TerraformConfig, require_tool, required_version
 
 Workflow = dict[str, Any]
 PINNED_ACTION = re.compile(r"^[\w.-]+/[\w./-]+@(v\d+|[0-9a-f]{40})$")
@@ -164,8 +163,7 @@ def test_every_workflow_runs_one_exact_terraform_release_that_main_tf_accepts(
     # validates with the same one.
     (version,) = set(versions.values())
     assert re.fullmatch(r"1\.\d+\.\d+", version), version
-    required = SpecifierSet(one(tf.terraform, "terraform")["required_version"])
-    assert version in required, f"{version} does not satisfy {required}"
+    assert version in required_version(tf), f"{version} outside {required_version(tf)}"
 
 
 # --- deploy.yml --------------------------------------------------------------------------
