@@ -8,13 +8,16 @@
 # See README.md in this folder for the state backend, CI and identities.
 
 terraform {
-  # 1.9+ for validation blocks that compare two variables (variables.tf).
-  required_version = ">= 1.9.0, < 2.0.0"
+  # 1.9+ is what the language needs (validations that compare two variables, variables.tf);
+  # 1.11 is the oldest release this configuration is tested with. The workflows pin one
+  # exact newer 1.x (TERRAFORM_VERSION), as the azurerm 5 upgrade guide recommends.
+  required_version = ">= 1.11.0, < 2.0.0"
 
   required_providers {
     azurerm = {
-      source  = "hashicorp/azurerm"
-      version = "~> 4.50"
+      source = "hashicorp/azurerm"
+      # 5.x: the 4.x line gets no more releases. See README.md for what 5.0 changed here.
+      version = "~> 5.12"
     }
   }
 
@@ -27,6 +30,18 @@ provider "azurerm" {
   features {}
   # Credentials and the subscription come from the environment: ARM_SUBSCRIPTION_ID,
   # ARM_TENANT_ID, ARM_CLIENT_ID and ARM_USE_OIDC=true in CI, or `az login` locally.
+
+  # Since azurerm 5.0 the provider registers no resource providers by default (4.x
+  # registered about sixty). These are the ones the resources below need, so a fresh
+  # subscription works; Microsoft.Resources and Microsoft.Authorization are always
+  # registered. Registering needs */register/action, which Contributor includes.
+  resource_providers_to_register = [
+    "Microsoft.App",
+    "Microsoft.ContainerRegistry",
+    "Microsoft.DBforPostgreSQL",
+    "Microsoft.ManagedIdentity",
+    "Microsoft.OperationalInsights",
+  ]
 }
 
 locals {
@@ -154,9 +169,11 @@ resource "azurerm_log_analytics_workspace" "logs" {
 }
 
 resource "azurerm_container_app_environment" "env" {
-  name                       = "cae-${local.name}"
-  resource_group_name        = azurerm_resource_group.rg.name
-  location                   = azurerm_resource_group.rg.location
+  name                = "cae-${local.name}"
+  resource_group_name = azurerm_resource_group.rg.name
+  location            = azurerm_resource_group.rg.location
+  # Required with a workspace since azurerm 5.0: left out, the environment defaults to
+  # streaming-only logs instead of being inferred from log_analytics_workspace_id.
   logs_destination           = "log-analytics"
   log_analytics_workspace_id = azurerm_log_analytics_workspace.logs.id
   tags                       = local.tags

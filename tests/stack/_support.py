@@ -11,6 +11,7 @@ from typing import Any
 
 import hcl2
 import pytest
+from packaging.specifiers import SpecifierSet
 
 ROOT = Path(__file__).resolve().parents[2]
 TERRAFORM = ROOT / "terraform"
@@ -128,6 +129,11 @@ def load_terraform(directory: Path = TERRAFORM) -> TerraformConfig:
         config.terraform.extend(data.get("terraform", []))
         config.providers.extend(data.get("provider", []))
     return config
+
+
+def required_version(config: TerraformConfig) -> SpecifierSet:
+    """The terraform block's required_version (">= 1.11.0, < 2.0.0") as a specifier set."""
+    return SpecifierSet(one(config.terraform, "terraform")["required_version"])
 
 
 def one(blocks: Any, what: str) -> dict[str, Any]:

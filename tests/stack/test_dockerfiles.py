@@ -22,6 +22,27 @@ BACKEND = DOCKERFILES / "backend" / "Dockerfile.prod"
 FRONTEND = DOCKERFILES / "frontend" / "Dockerfile.prod"
 NGINX_CONF = DOCKERFILES / "frontend" / "nginx.conf"
 PINNED_TAG = re.compile(r"^[a-z0-9./-]+:\d+\.\d+(\.\d+)?[-a-z0-9.]*$")
+# name:MAJOR.MINOR.PATCH[-variant]: a base image pinned to one patch release.
+PATCH_TAG = re.compile(
+    r"^(?P<name>[a-z0-9./-]+):(?P<major>\d+)\.(?P<minor>\d+)\.\d+(?:-[a-z0-9.-]+)?$"
+)
+
+# Release lines with upstream support, as published on 2026-12-03 (nodejs/Release README,
+# the Python devguide's release cycle, nginx.org). A line leaves these sets when it reaches its end
+# of life: Node 20 did on 2026-04-30.
+NODE_LTS_LINES = {
+    "22": "Maintenance LTS until 2027-04-30",
+    "24": "Maintenance LTS until 2028-04-30",
+    "26": "Active LTS, maintenance from 2027-10-20, end of life 2029-04-30",
+}
+PYTHON_LINES = {
+    "3.12": "security fixes until 2028-10",
+    "3.13": "bug fixes, end of life 2029-10",
+    "3.14": "bug fixes, end of life 2030-10",
+}
+# nginx.org maintains one stable (even) and one mainline (odd) branch at a time.
+NGINX_LINES = {"1.30": "stable", "1.31": "mainline"}
+WORKER_CLASS = "uvicorn_worker.UvicornWorker"
 
 
 @dataclass
@@ -129,11 +150,28 @@ def test_backend_cmd_is_gunicorn_with_uvicorn_workers_on_port_8000() -> None:
     cmd = exec_form(cmd_args)
     assert cmd[0] == "gunicorn"
     worker = cmd[cmd.index("-k") + 1] if "-k" in cmd else cmd[cmd.index("--worker-class") + 1]
-    assert worker == "uvicorn.workers.UvicornWorker"
+    assert worker == WORKER_CLASS
     bind = cmd[cmd.index("--bind") + 1] if "--bind" in cmd else cmd[cmd.index("-b") + 1]
     assert bind == "0.0.0.0:8000"
     assert "--reload" not in cmd
     assert "8000" in runtime.all("EXPOSE")
+
+
+def test_backend_installs_the_uvicorn_worker_package_its_cmd_runs() -> None:
+    stages = parse_dockerfile(BACKEND)
+    builder, runtime = stages[0], stages[-1]
+    install = " ".join(r for r in builder.all("RUN") if "pip install" in r)
+    # Pinned like gunicorn, so a rebuild of the same commit runs the same worker code.
+    assert re.search(r'"uvicorn-worker==\d+\.\d+\.\d+"', install), install
+    assert re.search(r'"gunicorn==\d+\.\d+\.\d+"', install), install
+    # The build fails early when the worker's module does not import.
+    module = WORKER_CLASS.rsplit(".", 1)[0]
+    assert re.search(rf"import [\w, ]*\b{module}\b", install), install
+    # The deprecated class is gone from every instruction, the import check included.
+    for stage in stages:
+        for keyword, args in stage.instructions:
+            assert "uvicorn.workers" not in args, f"{keyword} {args}"
+    assert WORKER_CLASS in exec_form(runtime.all("CMD")[0])
 
 
 def test_backend_has_a_healthcheck_against_port_8000() -> None:
@@ -200,6 +238,46 @@ def test_dockerignore_admits_only_what_the_image_needs(dockerfile: Path, needed:
     assert lines[0] == "*"
     assert sorted(line[1:] for line in lines if line.startswith("!")) == sorted(needed)
     assert any("node_modules" in line or ".venv" in line for line in lines)
+
+
+# --- base image versions -------------------------------------------------------------------
+
+
+def base_images() -> dict[str, list[re.Match[str]]]:
+    """Every stage's FROM image of both Dockerfiles, parsed as name:MAJOR.MINOR.PATCH-variant."""
+    found: dict[str, list[re.Match[str]]] = {}
+    for dockerfile in (BACKEND, FRONTEND):
+        for stage in parse_dockerfile(dockerfile):
+            match = PATCH_TAG.match(stage.image)
+            assert match, f"{dockerfile.parent.name}: {stage.image} is not pinned to a patch"
+            found.setdefault(match["name"], []).append(match)
+    return found
+
+
+def test_every_base_image_is_pinned_to_a_patch_release() -> None:
+    assert set(base_images()) == {"python", "node", "nginx"}
+
+
+def test_frontend_builds_on_a_supported_node_lts_line() -> None:
+    (node,) = base_images()["node"]
+    assert node["major"] in NODE_LTS_LINES, (
+        f"node {node['major']} is not a supported LTS line ({', '.join(NODE_LTS_LINES)})"
+    )
+    # Alpine like the runtime stage, with the Alpine release pinned too.
+    assert re.search(r"-alpine3\.\d+$", node[0]), node[0]
+
+
+def test_backend_runs_a_supported_python_line() -> None:
+    pythons = base_images()["python"]
+    lines = {f"{m['major']}.{m['minor']}" for m in pythons}
+    assert len(lines) == 1, lines
+    assert lines <= set(PYTHON_LINES), lines
+
+
+def test_frontend_serves_with_a_pinned_nginx_alpine_release() -> None:
+    (nginx,) = base_images()["nginx"]
+    assert nginx[0].endswith("-alpine"), nginx[0]
+    assert f"{nginx['major']}.{nginx['minor']}" in NGINX_LINES, nginx[0]
 
 
 # --- nginx.conf, statically --------------------------------------------------------------

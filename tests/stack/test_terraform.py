@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
+from importlib import resources
 from typing import Any
 
 import pytest
 
-from ._support import TERRAFORM, TerraformConfig, one, refs
+from ._support import TERRAFORM, TerraformConfig, one, refs, required_version
 
 EXPECTED_RESOURCES = {
     ("azurerm_resource_group", "rg"),
@@ -55,12 +57,60 @@ def sensitive_names(tf: TerraformConfig) -> set[str]:
 # --- terraform block and resources ---------------------------------------------------------
 
 
-def test_terraform_block_pins_terraform_and_azurerm_4(tf: TerraformConfig) -> None:
+# ARM registers these namespaces in every subscription; nobody needs to register them.
+ALWAYS_REGISTERED = {"Microsoft.Resources", "Microsoft.Authorization"}
+# Arguments azurerm 5.0 removed from the resource types and the provider block used here
+# (5.0 upgrade guide). Any of them in terraform/ would fail `terraform validate`.
+REMOVED_IN_AZURERM_5 = {
+    "skip_provider_registration",  # provider: resource_provider_registrations instead
+    "trust_policy_enabled",  # azurerm_container_registry
+    "regional_endpoint_enabled",  # azurerm_container_registry georeplications
+    "local_authentication_disabled",  # azurerm_log_analytics_workspace
+    "internet_ingestion_enabled",  # azurerm_log_analytics_workspace
+    "internet_query_enabled",  # azurerm_log_analytics_workspace
+    "termination_grace_period_seconds",  # azurerm_container_app probes
+}
+
+
+def test_terraform_block_pins_terraform_and_azurerm_5(tf: TerraformConfig) -> None:
     block = one(tf.terraform, "terraform")
-    assert re.match(r">= ?1\.(9|[1-9]\d)", block["required_version"])
+    versions = required_version(tf)
+    # 1.9 for the cross-variable validations; 1.11 is what the local tests run; 1.x only.
+    assert "1.8.9" not in versions and "1.11.0" in versions and "2.0.0" not in versions
     azurerm = one(block["required_providers"], "required_providers")["azurerm"]
     assert azurerm["source"] == "hashicorp/azurerm"
-    assert re.fullmatch(r"~> ?4\.\d+", azurerm["version"]), azurerm["version"]
+    # 4.x gets no more releases; ~> 5.N allows every later 5.x and no 6.0.
+    assert re.fullmatch(r"~> ?5\.\d+", azurerm["version"]), azurerm["version"]
+
+
+def test_no_argument_removed_in_azurerm_5_is_used() -> None:
+    for path in sorted(TERRAFORM.glob("*.tf")):
+        used = set(re.findall(r"^\s*(\w+)\s*=", path.read_text(encoding="utf-8"), re.M))
+        assert not used & REMOVED_IN_AZURERM_5, f"{path.name}: {used & REMOVED_IN_AZURERM_5}"
+
+
+def resource_provider_namespaces(types: set[str]) -> set[str]:
+    """The ARM namespace (Microsoft.X) of each azurerm type, from azprov's type table."""
+    table = json.loads(
+        resources.files("provisioner.mapping").joinpath("arm_types.json").read_text()
+    )
+    namespaces = {tf_type: arm.split("/")[0] for arm, tf_type in table.items() if arm[0] != "_"}
+    unknown = types - set(namespaces)
+    assert not unknown, f"no ARM type known for {unknown}: add it to arm_types.json"
+    return {namespaces[t] for t in types}
+
+
+def test_provider_registers_exactly_the_resource_providers_the_stack_uses(
+    tf: TerraformConfig,
+) -> None:
+    # azurerm 5 registers nothing by default, so a new subscription would fail at apply
+    # for any namespace missing here; an extra one widens what the identity must do.
+    provider = one(tf.providers, "provider")["azurerm"]
+    assert "resource_provider_registrations" not in provider, "a preset registers far more"
+    registered = provider["resource_providers_to_register"]
+    assert registered == sorted(set(registered)), "keep the list sorted and unique"
+    used = resource_provider_namespaces({type_ for type_, _ in tf.resources})
+    assert set(registered) == used - ALWAYS_REGISTERED
 
 
 def test_backend_is_azurerm_and_partial_so_each_env_passes_its_key(tf: TerraformConfig) -> None:

@@ -7,6 +7,7 @@ tfvars file and with values that must be refused.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ._support import TERRAFORM, optional_tool
+from ._support import TERRAFORM, TerraformConfig, optional_tool, required_version
 
 GOOD_SECRETS = {
     "db_password": "Corr3ct-Horse-Battery",
@@ -83,6 +84,22 @@ def variables_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Variabl
     )
     assert init.returncode == 0, init.stdout + init.stderr
     yield VariablesOnly(binary, workdir)
+
+
+def test_the_local_terraform_satisfies_required_version(
+    tmp_path: Path, tf: TerraformConfig
+) -> None:
+    binary = optional_tool("terraform")
+    result = subprocess.run(
+        [binary, "version", "-json"],
+        env=terraform_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    version = json.loads(result.stdout)["terraform_version"]
+    assert version in required_version(tf), f"terraform {version} outside {required_version(tf)}"
 
 
 def test_terraform_fmt_is_clean(tmp_path: Path) -> None:

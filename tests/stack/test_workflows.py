@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ._support import ROOT, WORKFLOWS, require_tool
+from ._support import ROOT, WORKFLOWS, TerraformConfig, require_tool, required_version
 
 Workflow = dict[str, Any]
 PINNED_ACTION = re.compile(r"^[\w.-]+/[\w./-]+@(v\d+|[0-9a-f]{40})$")
@@ -146,8 +146,24 @@ def test_secrets_reach_steps_only_through_env() -> None:
 
 
 def test_terraform_runs_in_automation_mode() -> None:
-    for name in ("deploy.yml", "drift.yml"):
+    for name in ("deploy.yml", "drift.yml", "rollback.yml"):
         assert load(name)["env"]["TF_IN_AUTOMATION"] == "true", name
+
+
+def test_every_workflow_runs_one_exact_terraform_release_that_main_tf_accepts(
+    tf: TerraformConfig,
+) -> None:
+    versions = {
+        name: workflow["env"]["TERRAFORM_VERSION"]
+        for name, workflow in all_workflows()
+        if "TERRAFORM_VERSION" in workflow.get("env", {})
+    }
+    assert {"ci.yml", "deploy.yml", "drift.yml", "rollback.yml"} <= set(versions)
+    # One release everywhere: a plan is applied by the Terraform that made it, and CI
+    # validates with the same one.
+    (version,) = set(versions.values())
+    assert re.fullmatch(r"1\.\d+\.\d+", version), version
+    assert version in required_version(tf), f"{version} outside {required_version(tf)}"
 
 
 # --- deploy.yml --------------------------------------------------------------------------
