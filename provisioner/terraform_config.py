@@ -25,6 +25,15 @@ def _unquote(text: Any) -> Any:
     return text
 
 
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"cannot read {path}: it is not UTF-8 text") from None
+
+
 def _load(path: Path) -> dict[str, Any]:
     import hcl2  # lark grammar: ~40 ms, only for the commands that read HCL
 
@@ -80,6 +89,10 @@ def declared_backends(terraform_dir: Path) -> list[BackendBlock]:
     """Every backend or `cloud` block in the `*.tf` files of `terraform_dir`, in file order."""
     found: list[BackendBlock] = []
     for path in sorted(terraform_dir.glob("*.tf")):
+        # Parsing is slow and python-hcl2 lags terraform's syntax: only files that can
+        # declare one are parsed.
+        if not re.search(r"\b(backend|cloud)\b", _text(path)):
+            continue
         for settings in _load(path).get("terraform") or ():
             if not isinstance(settings, Mapping):
                 continue

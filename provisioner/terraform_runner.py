@@ -359,7 +359,8 @@ def describe_failure(args: Sequence[str], code: int, output: str, workdir: Path)
         rest = [line for line in map(_unboxed, output.splitlines()) if line.strip()]
         return f"{command} failed: " + _clip(rest[-1] if rest else f"exit code {code}")
     error = errors[0]
-    more = f" (and {len(errors) - 1} more errors)" if len(errors) > 1 else ""
+    others = len(errors) - 1
+    more = f" (and {others} more error{'s' if others > 1 else ''})" if others else ""
     quoted = _clip(f"{error.summary}: {error.detail}" if error.detail else error.summary)
     if error.summary.startswith("Error acquiring the state lock"):
         lock_id = error.field("ID")
@@ -368,9 +369,9 @@ def describe_failure(args: Sequence[str], code: int, output: str, workdir: Path)
         held += f" since {error.field('Created')}" if error.field("Created") else ""
         held += f" ({error.field('Operation')})" if error.field("Operation") else ""
         unlock = f"{rerun} force-unlock {lock_id}" if lock_id else f"{rerun} force-unlock LOCK_ID"
-        return _clip(
+        return (
             f"{command}: the state is locked ({error.summary}"
-            + (f": {reason}" if reason else "")
+            + (f": {_clip(reason)}" if reason else "")
             + f"); lock ID {lock_id or 'unknown'}, {held}: wait for that run to finish, "
             f"or if it died, run `{unlock}`"
         )

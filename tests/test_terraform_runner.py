@@ -95,6 +95,18 @@ def test_a_backend_azprov_cannot_drive_is_refused_before_terraform_runs(
     assert tf.calls() == []
 
 
+def test_only_files_that_can_declare_a_backend_are_parsed(
+    tf: fake.FakeTerraform, tmp_path: Path
+) -> None:
+    (tmp_path / "terraform" / "other.tf").write_text("this { is not = HCL python-hcl2 reads\n")
+    Terraform(Path("terraform"), echo=io.StringIO()).init("prod.tfstate")
+    assert "-backend-config=key=prod.tfstate" in tf.argvs()[0]
+
+    (tmp_path / "terraform" / "main.tf").write_text('terraform {\n  backend "local" {\n')
+    with pytest.raises(ConfigError, match=r"^terraform/main.tf is not valid HCL: "):
+        Terraform(Path("terraform"), echo=io.StringIO()).init("prod.tfstate")
+
+
 def test_a_missing_terraform_directory_is_named(tf: fake.FakeTerraform) -> None:
     with pytest.raises(ConfigError, match=r"terraform directory not found: infra \(set `dir`"):
         Terraform(Path("infra")).init("prod.tfstate")
@@ -129,6 +141,18 @@ def test_streamed_output_reaches_the_user_and_errors_become_one_line(
         "wait for that run to finish, or if it died, run "
         "`terraform -chdir=terraform force-unlock 5c1f6f7a-3b2e-9d41-0c8e-2a7b4d9e1f36`"
     )
+
+
+def test_a_long_lock_reason_is_clipped_but_the_unlock_command_kept(
+    tf: fake.FakeTerraform,
+) -> None:
+    long_reason = "state blob is already locked " + "x" * 1000
+    lock = fake.LOCK_HELD.replace("state blob is already locked", long_reason)
+    tf.answer("plan", stderr=lock, exit=1)
+    with pytest.raises(TerraformError) as err:
+        Terraform(Path("terraform"), echo=io.StringIO()).plan("prod.tfvars", None)
+    assert len(str(err.value)) < 800
+    assert str(err.value).endswith("force-unlock 5c1f6f7a-3b2e-9d41-0c8e-2a7b4d9e1f36`")
 
 
 @pytest.mark.parametrize(
@@ -202,7 +226,7 @@ def test_known_failures_get_terraforms_error_in_one_line(
 
 def test_several_errors_name_the_first_and_count_the_rest(tf: fake.FakeTerraform) -> None:
     tf.answer("plan", stderr=fake.INVALID_VALUE + fake.MISSING_VAR_FILE, exit=1)
-    with pytest.raises(TerraformError, match=r"Burstable PostgreSQL SKU \(and 1 more errors\)$"):
+    with pytest.raises(TerraformError, match=r"Burstable PostgreSQL SKU \(and 1 more error\)$"):
         Terraform(Path("terraform"), echo=io.StringIO()).plan("prod.tfvars", None)
 
 
