@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -293,3 +297,27 @@ def test_no_terraform_on_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
 
 def test_git_commit_outside_a_repository_is_none(tmp_path: Path) -> None:
     assert git_commit(tmp_path) is None
+
+
+def test_the_suite_says_how_many_real_terraform_tests_ran_and_why_the_rest_skipped(
+    tmp_path: Path,
+) -> None:
+    """What CI shows: without terraform on PATH the real-terraform tests skip, and say so."""
+    root = Path(__file__).resolve().parent.parent
+    real_tests = "tests/test_terraform_real.py"
+    env = {**os.environ, "PATH": str(tmp_path)}  # no terraform there
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", real_tests],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(
+        r"^real terraform: 0 tests ran \(0 failed\), \d+ skipped \(terraform not found on PATH",
+        result.stdout,
+        re.MULTILINE,
+    ), result.stdout
