@@ -1,6 +1,7 @@
 """Read the Terraform configuration (`terraform/*.tf`, `<env>.tfvars`) with python-hcl2.
 
-Only what adoption needs: which root-module addresses the configuration declares, which
+Only what azprov needs: which backend the configuration declares (so that `init` can give
+each environment its own state there), which root-module addresses it declares, which
 expression sets an attribute of a resource, and where a variable is set in a var-file.
 """
 
@@ -22,6 +23,15 @@ def _unquote(text: Any) -> Any:
     if isinstance(text, str) and len(text) >= 2 and text[0] == text[-1] == '"':
         return text[1:-1]
     return text
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"cannot read {path}: it is not UTF-8 text") from None
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -65,6 +75,33 @@ def read_config(terraform_dir: Path) -> TerraformConfig:
             if isinstance(to, str):
                 targets.add(to.removeprefix("${").removesuffix("}"))
     return TerraformConfig(resources, frozenset(targets))
+
+
+@dataclass(frozen=True)
+class BackendBlock:
+    """The `backend "TYPE" {}` (or `cloud {}`) block of a `terraform {}` block."""
+
+    type: str  # "azurerm", "local", ...; "cloud" for an HCP Terraform `cloud` block
+    path: Path  # the file that declares it
+
+
+def declared_backends(terraform_dir: Path) -> list[BackendBlock]:
+    """Every backend or `cloud` block in the `*.tf` files of `terraform_dir`, in file order."""
+    found: list[BackendBlock] = []
+    for path in sorted(terraform_dir.glob("*.tf")):
+        # Parsing is slow and python-hcl2 lags terraform's syntax: only files that can
+        # declare one are parsed.
+        if not re.search(r"\b(backend|cloud)\b", _text(path)):
+            continue
+        for settings in _load(path).get("terraform") or ():
+            if not isinstance(settings, Mapping):
+                continue
+            for block in settings.get("backend") or ():
+                if isinstance(block, Mapping):
+                    found += [BackendBlock(str(_unquote(label)), path) for label in block]
+            if settings.get("cloud"):
+                found.append(BackendBlock("cloud", path))
+    return found
 
 
 def attribute_expression(body: Mapping[str, Any], attribute: str) -> Any:

@@ -1,9 +1,14 @@
 """The only module that starts subprocesses (terraform, git). Failures become one line.
 
-Every terraform call runs as `terraform -chdir=<terraform dir> ...`. Commands whose output
-the user should watch (init, plan, apply) stream it live to stderr, so that azprov's own
-stdout stays clean for its summary; `show -json` is captured. When a command fails, the
-boxed diagnostics terraform printed are turned into one `TerraformError` line.
+Every terraform call runs as `terraform -chdir=<terraform dir> COMMAND -no-color ...` with
+TF_IN_AUTOMATION=1 and TF_INPUT=0. Commands whose output the user should watch (init, plan,
+apply) stream it live to stderr, so that azprov's own stdout stays clean for its summary;
+`show -json` is captured. When a command fails, terraform's diagnostics are turned into one
+`TerraformError` line: the error's summary and the first sentence of its detail.
+
+`init` gives each environment its own state in whatever backend the configuration declares
+(`terraform { backend "TYPE" {} }`): it sets that backend's own state-location setting
+(`key` for azurerm, `path` for local, ...) to the environment's `state_key`.
 """
 
 from __future__ import annotations
@@ -18,28 +23,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from provisioner.errors import AzprovError
+from provisioner.errors import AzprovError, ConfigError
+from provisioner.terraform_config import declared_backends
 
 BACKEND_ENV_PREFIX = "AZPROV_BACKEND_"
 # `terraform plan -detailed-exitcode`: 0 no changes, 1 error, 2 changes present.
 PLAN_NO_CHANGES, PLAN_CHANGES = 0, 2
+# The setting by which each backend names one state: azprov sets it per environment.
+STATE_LOCATION = {
+    "azurerm": "key",
+    "consul": "path",
+    "gcs": "prefix",
+    "local": "path",
+    "s3": "key",
+}
+# Commands of two words (`terraform state rm`): `-no-color` goes after both.
+_TWO_WORD_COMMANDS = frozenset({"state", "workspace", "providers"})
 
 
 class TerraformError(AzprovError):
     """terraform is missing, or a terraform command failed."""
-
-
-@dataclass(frozen=True)
-class PlanRun:
-    """A saved plan: the binary plan file, its JSON rendering and terraform's exit status."""
-
-    planfile: Path
-    json_path: Path
-    exit_status: int
-
-    @property
-    def has_changes(self) -> bool:
-        return self.exit_status == PLAN_CHANGES
 
 
 def backend_config(
@@ -47,16 +50,53 @@ def backend_config(
 ) -> dict[str, str]:
     """Backend settings: the `[backend]` table, overridden by `AZPROV_BACKEND_*` variables.
 
-    `AZPROV_BACKEND_STORAGE_ACCOUNT_NAME=st1` becomes `storage_account_name=st1`. The state
-    `key` is never taken from here: it belongs to the environment, so that two environments
-    can never share one state by accident.
+    `AZPROV_BACKEND_STORAGE_ACCOUNT_NAME=st1` becomes `storage_account_name=st1`. A state
+    location (`key`, `path`, `prefix`) is never taken from here: it belongs to the
+    environment, so that two environments can never share one state by accident.
     """
     merged = {k: str(v) for k, v in (configured or {}).items()}
     for name, value in sorted(environ.items()):
         if name.startswith(BACKEND_ENV_PREFIX) and value:
             merged[name.removeprefix(BACKEND_ENV_PREFIX).lower()] = value
-    merged.pop("key", None)
+    for setting in STATE_LOCATION.values():
+        merged.pop(setting, None)
     return merged
+
+
+def state_location_setting(terraform_dir: Path) -> tuple[str, str]:
+    """The configuration's backend type and the setting that names one state in it.
+
+    Refuses, in one line, a configuration without a backend (terraform would keep every
+    environment in one `terraform.tfstate`), with several, or with one azprov cannot give a
+    per-environment state (HCP Terraform's `cloud` block, `remote`, `http`, ...).
+    """
+    if not terraform_dir.is_dir():
+        raise ConfigError(
+            f"terraform directory not found: {terraform_dir} (set `dir` under [terraform] "
+            "in azprov.toml)"
+        )
+    backends = declared_backends(terraform_dir)
+    supported = ", ".join(sorted(STATE_LOCATION))
+    if not backends:
+        raise ConfigError(
+            f"the configuration in {terraform_dir} declares no backend, so every environment "
+            'would share one state: add `backend "azurerm" {}` (or `backend "local" {}` for '
+            "state files next to the configuration) to its `terraform {}` block"
+        )
+    if len(backends) > 1:
+        where = ", ".join(f"{b.type} in {b.path.name}" for b in backends)
+        raise ConfigError(
+            f"the configuration in {terraform_dir} declares several backends ({where}): keep one"
+        )
+    backend = backends[0]
+    setting = STATE_LOCATION.get(backend.type)
+    if setting is None:
+        what = "a `cloud` block" if backend.type == "cloud" else f'backend "{backend.type}"'
+        raise ConfigError(
+            f"{backend.path} declares {what}, where azprov cannot give each environment its "
+            f"own state; use one of the backends {supported}"
+        )
+    return backend.type, setting
 
 
 class Terraform:
@@ -71,9 +111,10 @@ class Terraform:
     ) -> None:
         self.workdir = workdir
         self.environ = dict(os.environ if environ is None else environ)
-        # Harmless everywhere; in CI it stops terraform suggesting commands to type next.
-        self.environ.setdefault("TF_IN_AUTOMATION", "1")
-        self.environ.setdefault("TF_INPUT", "0")
+        # azprov never lets terraform ask (it would wait on a closed stdin), and in CI this
+        # stops terraform suggesting commands to type next.
+        self.environ["TF_IN_AUTOMATION"] = "1"
+        self.environ["TF_INPUT"] = "0"
         self.backend = backend_config(self.environ, backend)
         self._echo = echo
 
@@ -89,17 +130,24 @@ class Terraform:
     def run(self, args: Sequence[str], capture: bool = True) -> str:
         """Run `terraform -chdir=<workdir> ARGS`; raise `TerraformError` on failure.
 
-        With `capture`, return stdout. Without, stream stdout and stderr live to stderr and
-        return what was printed.
+        `-no-color` is added after the command's name. With `capture`, return stdout.
+        Without, stream stdout and stderr live to stderr and return what was printed.
         """
         code, out, everything = self._call(args, capture)
         if code != 0:
-            raise TerraformError(describe_failure(args, code, everything))
+            raise TerraformError(describe_failure(args, code, everything, self.workdir))
         return out
 
     def _call(self, args: Sequence[str], capture: bool) -> tuple[int, str, str]:
         """Exit code, stdout, and stdout plus stderr (for the error message)."""
-        argv = [self._binary(), f"-chdir={self.workdir}", *args]
+        words = 2 if args[:1] and args[0] in _TWO_WORD_COMMANDS else 1
+        argv = [
+            self._binary(),
+            f"-chdir={self.workdir}",
+            *args[:words],
+            "-no-color",
+            *args[words:],
+        ]
         if capture:
             proc = subprocess.run(
                 argv, env=self.environ, capture_output=True, text=True, check=False
@@ -119,24 +167,32 @@ class Terraform:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            errors="replace",
             bufsize=1,
         ) as proc:
             assert proc.stdout is not None
             for line in proc.stdout:
-                echo.write(line)
+                # Plan output quotes values read from Azure; a wrapper may add colour.
+                echo.write(plain_text(line.rstrip("\n")) + "\n")
                 echo.flush()
                 seen.append(line)
         return proc.returncode, "".join(seen)
 
     def init(self, state_key: str) -> None:
-        """`init` against the environment's own state key (and the configured backend)."""
+        """`init` with the environment's own state in the configuration's backend.
+
+        The backend's state-location setting (`key`, `path`, ...) is the environment's
+        `state_key`; the `[backend]` settings and `AZPROV_BACKEND_*` variables add the rest.
+        """
+        self._binary()  # "terraform not found" says more than a missing directory would
+        _, location = state_location_setting(self.workdir)
         settings = [f"-backend-config={k}={v}" for k, v in self.backend.items()]
         self.run(
             [
                 "init",
                 "-input=false",
                 "-reconfigure",
-                f"-backend-config=key={state_key}",
+                f"-backend-config={location}={state_key}",
                 *settings,
             ],
             capture=False,
@@ -166,7 +222,7 @@ class Terraform:
             args.append(f"-generate-config-out={generate_config_out}")
         code, _, out = self._call(args, capture=False)
         if code not in (PLAN_NO_CHANGES, PLAN_CHANGES):
-            raise TerraformError(describe_failure(args, code, out))
+            raise TerraformError(describe_failure(args, code, out, self.workdir))
         return code
 
     def show_plan_json(self, planfile: Path) -> str:
@@ -198,9 +254,16 @@ def git_commit(cwd: Path = Path()) -> str | None:
 
 # -- error messages ---------------------------------------------------------------------------
 
-_BOX = "│╷╵"
-# Lines terraform prints to quote the configuration, not to explain the error.
-_SOURCE_QUOTE = re.compile(r"^(on |with |\d+:|[├│─┬┴]|var\.)")
+# CSI (colours, cursor), OSC (titles, hyperlinks) and other escape sequences, then any C0/C1
+# control character left (tabs and newlines aside).
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_DIAGNOSTIC = re.compile(r"^(Error|Warning): *(.*)$")
+_LOCATION = re.compile(r"^\s+on (.+?) line (\d+)")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(`])")
+_LOCK_FIELD = re.compile(r"^\s*(ID|Who|Created|Operation|Error message):\s*(.*?)\s*$")
+_REQUIRED_VERSION = re.compile(r'required_version\s*=\s*"([^"]+)"')
+_MAX_QUOTE = 400
 _NOT_INITIALIZED = (
     "Required plugins are not installed",
     "Inconsistent dependency lock file",
@@ -211,63 +274,125 @@ _NOT_INITIALIZED = (
 )
 
 
-def _plain_lines(output: str) -> list[str]:
-    return [line.strip().lstrip(_BOX).strip() for line in output.splitlines()]
+def plain_text(text: str) -> str:
+    """`text` without terminal escape sequences or control characters (tabs and newlines kept)."""
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
 
 
-def _field(lines: Sequence[str], name: str) -> str | None:
-    for line in lines:
-        if line.startswith(f"{name}:"):
-            return line.removeprefix(f"{name}:").strip() or None
-    return None
+@dataclass(frozen=True)
+class Diagnostic:
+    """One `Error:` or `Warning:` terraform printed, without its box and colours."""
+
+    severity: str
+    summary: str
+    body: tuple[str, ...]
+
+    def _paragraphs(self) -> list[list[str]]:
+        paragraphs: list[list[str]] = [[]]
+        for line in self.body:
+            if line.strip():
+                paragraphs[-1].append(line)
+            elif paragraphs[-1]:
+                paragraphs.append([])
+        return [p for p in paragraphs if p]
+
+    @property
+    def location(self) -> str | None:
+        """`main.tf line 2`, from terraform's `on main.tf line 2, in terraform:`."""
+        for paragraph in self._paragraphs():
+            found = _LOCATION.match(paragraph[0])
+            if found:
+                return f"{found[1]} line {found[2]}"
+        return None
+
+    @property
+    def detail(self) -> str:
+        """The first sentence of the explanation (the quoted source lines skipped)."""
+        for paragraph in self._paragraphs():
+            if not _LOCATION.match(paragraph[0]):
+                text = " ".join(line.strip() for line in paragraph)
+                # azprov's line goes on after it, so its full stop goes.
+                return _SENTENCE_END.split(text, maxsplit=1)[0].removesuffix(".")
+        return ""
+
+    def field(self, name: str) -> str | None:
+        """A `Name: value` line of the body, such as the lock's `ID:`."""
+        for line in self.body:
+            found = _LOCK_FIELD.match(line)
+            if found and found[1] == name:
+                return found[2] or None
+        return None
 
 
-def describe_failure(args: Sequence[str], code: int, output: str) -> str:
-    """One line saying what went wrong and what to do, from terraform's diagnostics."""
-    command = f"terraform {args[0]}" if args else "terraform"
-    lines = _plain_lines(output)
-    errors = [line.removeprefix("Error:").strip() for line in lines if line.startswith("Error:")]
-    if any("Error acquiring the state lock" in e for e in errors):
-        lock_id, who = _field(lines, "ID"), _field(lines, "Who")
-        since, operation = _field(lines, "Created"), _field(lines, "Operation")
-        held = f"held by {who or 'someone'}" + (f" since {since}" if since else "")
-        held += f" ({operation})" if operation else ""
-        unlock = f"terraform -chdir=terraform force-unlock {lock_id}" if lock_id else "force-unlock"
+def _unboxed(line: str) -> str:
+    """A line without the `│ ` border terraform draws around diagnostics when colour is on."""
+    line = plain_text(line).rstrip()
+    if line in ("╷", "╵", "│"):
+        return ""
+    return line.removeprefix("│ ")
+
+
+def diagnostics(output: str) -> list[Diagnostic]:
+    """The diagnostics in terraform's output, boxed (colour on) or not (`-no-color`)."""
+    found: list[tuple[str, str, list[str]]] = []
+    for line in map(_unboxed, output.splitlines()):
+        start = _DIAGNOSTIC.match(line)
+        if start:
+            found.append((start[1], start[2].strip(), []))
+        elif found:
+            found[-1][2].append(line)
+    return [Diagnostic(severity, summary, tuple(body)) for severity, summary, body in found]
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_QUOTE else text[: _MAX_QUOTE - 1].rstrip() + "…"
+
+
+def describe_failure(args: Sequence[str], code: int, output: str, workdir: Path) -> str:
+    """One line saying what went wrong and what to do: terraform's error and its first sentence."""
+    words = 2 if args[:1] and args[0] in _TWO_WORD_COMMANDS else 1
+    command = " ".join(["terraform", *args[:words]])
+    rerun = f"terraform -chdir={workdir}"
+    errors = [d for d in diagnostics(output) if d.severity == "Error"]
+    if not errors:
+        rest = [line for line in map(_unboxed, output.splitlines()) if line.strip()]
+        return f"{command} failed: " + _clip(rest[-1] if rest else f"exit code {code}")
+    error = errors[0]
+    others = len(errors) - 1
+    more = f" (and {others} more error{'s' if others > 1 else ''})" if others else ""
+    quoted = _clip(f"{error.summary}: {error.detail}" if error.detail else error.summary)
+    if error.summary.startswith("Error acquiring the state lock"):
+        lock_id = error.field("ID")
+        reason = error.field("Error message")
+        held = f"held by {error.field('Who') or 'someone'}"
+        held += f" since {error.field('Created')}" if error.field("Created") else ""
+        held += f" ({error.field('Operation')})" if error.field("Operation") else ""
+        unlock = f"{rerun} force-unlock {lock_id}" if lock_id else f"{rerun} force-unlock LOCK_ID"
         return (
-            f"{command}: the state is locked (lock ID {lock_id or 'unknown'}, {held}); "
-            f"wait for that run to finish, or if it died, run `{unlock}`"
+            f"{command}: the state is locked ({error.summary}"
+            + (f": {_clip(reason)}" if reason else "")
+            + f"); lock ID {lock_id or 'unknown'}, {held}: wait for that run to finish, "
+            f"or if it died, run `{unlock}`"
         )
-    if any(e.startswith(_NOT_INITIALIZED) for e in errors):
-        first = next(e for e in errors if e.startswith(_NOT_INITIALIZED))
+    if error.summary.startswith(_NOT_INITIALIZED):
         return (
-            f"{command}: terraform is not initialized for this configuration ({first}); "
-            "providers are missing or do not match .terraform.lock.hcl: run "
-            "`terraform -chdir=terraform init -upgrade` and commit the lock file"
+            f"{command}: {quoted}{more}; terraform is not initialized for this "
+            f"configuration: run `{rerun} init -upgrade` and commit .terraform.lock.hcl"
         )
-    if any(e.startswith("Unsupported Terraform Core version") for e in errors):
-        text = " ".join(lines)
-        found = re.search(r"Terraform version (\d+\.\d+\.\d+\S*?)\.?\s", text + " ")
-        wanted = re.search(r'required_version\s*=\s*"([^"]+)"', text)
+    if error.summary.startswith("Unsupported Terraform Core version"):
+        wanted = _REQUIRED_VERSION.search("\n".join(error.body))
+        where = ", ".join(
+            part
+            for part in (f'required_version "{wanted[1]}"' if wanted else "", error.location)
+            if part
+        )
         return (
-            f"{command}: this terraform ({found[1] if found else 'installed version'}) does "
-            f"not satisfy the configuration's required_version"
-            + (f" ({wanted[1]})" if wanted else "")
-            + ": install a matching Terraform"
+            f"{command}: {quoted}" + (f" ({where})" if where else "") + f"{more}: "
+            "install a Terraform that satisfies it"
         )
-    if errors:
-        detail = _first_detail(lines, errors[0])
-        return f"{command} failed: {errors[0]}" + (f": {detail}" if detail else "")
-    rest = [line for line in lines if line]
-    return f"{command} failed: {rest[-1] if rest else f'exit code {code}'}"
-
-
-def _first_detail(lines: Sequence[str], summary: str) -> str:
-    """The first sentence after the `Error:` line, skipping the `on main.tf line ...` part."""
-    at = next(i for i, line in enumerate(lines) if line.startswith("Error:"))
-    for line in lines[at + 1 :]:
-        if not line or _SOURCE_QUOTE.match(line):
-            continue
-        if line.startswith(("Error:", "Warning:")) or line == summary:
-            return ""
-        return line
-    return ""
+    if error.summary.startswith("Failed to read variables file"):
+        return f"{command}: {quoted}{more} (var-files are read relative to {workdir})"
+    where = f" ({error.location})" if error.location else ""
+    detail = f": {_clip(error.detail)}" if error.detail else ""
+    return f"{command} failed: {_clip(error.summary)}{where}{detail}{more}"

@@ -13,6 +13,33 @@ from tests.factories import Environment, example_prod
 FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLES = Path(__file__).parent.parent / "examples"
 
+# Outcome of each test marked `real_terraform` (test id -> "passed", "failed", "skipped: why").
+_REAL_TERRAFORM: dict[str, str] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if "real_terraform" not in report.keywords:
+        return
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else "skipped"
+        _REAL_TERRAFORM[report.nodeid] = f"skipped: {reason.removeprefix('Skipped: ')}"
+    elif report.failed:
+        _REAL_TERRAFORM[report.nodeid] = "failed"
+    elif report.when == "call":
+        _REAL_TERRAFORM.setdefault(report.nodeid, "passed")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line in every run (CI included): how many tests drove the real terraform."""
+    if not _REAL_TERRAFORM:
+        return
+    outcomes = list(_REAL_TERRAFORM.values())
+    ran = [o for o in outcomes if not o.startswith("skipped")]
+    skipped = sorted({o.removeprefix("skipped: ") for o in outcomes if o.startswith("skipped")})
+    line = f"real terraform: {len(ran)} tests ran ({outcomes.count('failed')} failed), "
+    line += f"{len(outcomes) - len(ran)} skipped" + (f" ({'; '.join(skipped)})" if skipped else "")
+    terminalreporter.write_line(line)
+
 
 @pytest.fixture(autouse=True)
 def _no_real_azure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

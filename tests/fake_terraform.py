@@ -48,6 +48,9 @@ sys.stderr.write(answer.get("stderr", ""))
 sys.exit(code)
 """
 
+# terraform's diagnostics as it prints them with -no-color (captured from terraform 1.9 and
+# 1.11; missing_var_file.txt keeps the boxed CLI-configuration warning terraform prints before
+# it parses -no-color).
 LOCK_HELD = (ERRORS / "lock_held.txt").read_text(encoding="utf-8")
 
 PROVIDER_MISSING = (ERRORS / "inconsistent_lock_file.txt").read_text(encoding="utf-8")
@@ -57,6 +60,15 @@ PLUGINS_NOT_INSTALLED = (ERRORS / "plugins_not_installed.txt").read_text(encodin
 WRONG_VERSION = (ERRORS / "unsupported_core_version.txt").read_text(encoding="utf-8")
 
 INVALID_VALUE = (ERRORS / "invalid_variable_value.txt").read_text(encoding="utf-8")
+
+MISSING_VAR_FILE = (ERRORS / "missing_var_file.txt").read_text(encoding="utf-8")
+
+BACKEND_NOT_INITIALIZED = (ERRORS / "backend_initialization_required.txt").read_text(
+    encoding="utf-8"
+)
+
+# What terraform 1.11 prints without -no-color, as a wrapper script adding colour would.
+WRONG_VERSION_COLOURED = (ERRORS / "unsupported_core_version.color.txt").read_text(encoding="utf-8")
 
 
 @dataclass
@@ -91,11 +103,15 @@ def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeTerraform:
     return FakeTerraform(bindir)
 
 
-def write_stack(root: Path, envs: tuple[str, ...] = ("test", "prod")) -> Path:
+def write_stack(
+    root: Path, envs: tuple[str, ...] = ("test", "prod"), backend: str = "azurerm"
+) -> Path:
     """A minimal terraform/ directory with one var-file per environment."""
     tf = root / "terraform"
     tf.mkdir(exist_ok=True)
-    (tf / "main.tf").write_text('terraform {\n  required_version = ">= 1.9.0"\n}\n')
+    (tf / "main.tf").write_text(
+        f'terraform {{\n  required_version = ">= 1.9.0"\n  backend "{backend}" {{}}\n}}\n'
+    )
     for env in envs:
         (tf / f"{env}.tfvars").write_text(f'environment = "{env}"\n')
     return tf

@@ -198,6 +198,7 @@ def test_generate_config_runs_terraform_plan(
     assert tf.argvs()[1] == [
         "-chdir=terraform",
         "plan",
+        "-no-color",
         "-input=false",
         "-detailed-exitcode",
         "-var-file=prod.tfvars",

@@ -43,6 +43,7 @@ def test_plan_runs_init_plan_show_with_the_environments_files(
         [
             "-chdir=terraform",
             "init",
+            "-no-color",
             "-input=false",
             "-reconfigure",
             "-backend-config=key=prod.tfstate",
@@ -50,13 +51,14 @@ def test_plan_runs_init_plan_show_with_the_environments_files(
         [
             "-chdir=terraform",
             "plan",
+            "-no-color",
             "-input=false",
             "-detailed-exitcode",
             "-var-file=prod.tfvars",
             "-var=backend_image_tag=9b1d7aa",
             f"-out={planfile}",
         ],
-        ["-chdir=terraform", "show", "-json", str(planfile)],
+        ["-chdir=terraform", "show", "-no-color", "-json", str(planfile)],
     ]
     assert planfile.read_bytes() == b"fake binary plan"
     saved = json.loads((tmp_path / ".azprov/prod/tfplan.json").read_text())
@@ -168,7 +170,9 @@ def test_apply_applies_the_saved_plan_and_verifies(
     code, out, err = run("apply", "--env", "prod", "--yes")
     assert code == 0, err
     planfile = tmp_path / ".azprov" / "prod" / "tfplan"
-    assert applies(planned) == [["-chdir=terraform", "apply", "-input=false", str(planfile)]]
+    assert applies(planned) == [
+        ["-chdir=terraform", "apply", "-no-color", "-input=false", str(planfile)]
+    ]
     assert "CLEAN" in out
     assert not planfile.exists()  # applied once; a second apply needs a new plan
     assert run("apply", "--env", "prod", "--yes")[0] == 1

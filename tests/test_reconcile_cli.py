@@ -18,6 +18,10 @@ from tests.test_import_cli import snapshot
 runner = CliRunner()
 
 MAIN_TF = """\
+terraform {
+  backend "azurerm" {}
+}
+
 resource "azurerm_postgresql_flexible_server" "main" {
   name     = "psql-stockapp-prod"
   sku_name = var.postgres_sku_name
@@ -147,10 +151,10 @@ def test_apply_revert_runs_a_targeted_saved_plan(
     planfile = tmp_path / ".azprov" / "prod" / "reconcile.tfplan"
     assert tf.argvs()[1:] == [
         [
-            "-chdir=terraform", "plan", "-input=false", "-detailed-exitcode",
+            "-chdir=terraform", "plan", "-no-color", "-input=false", "-detailed-exitcode",
             "-var-file=prod.tfvars", f"-target={SKU}", f"-out={planfile}",
         ],
-        ["-chdir=terraform", "apply", "-input=false", str(planfile)],
+        ["-chdir=terraform", "apply", "-no-color", "-input=false", str(planfile)],
     ]  # fmt: skip
 
 
@@ -165,7 +169,7 @@ def test_apply_adopt_of_a_deleted_resource_forgets_it_in_the_state(
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert tf.argvs()[-1] == [
-        "-chdir=terraform", "state", "rm", "azurerm_container_app.frontend",
+        "-chdir=terraform", "state", "rm", "-no-color", "azurerm_container_app.frontend",
     ]  # fmt: skip
 
 
