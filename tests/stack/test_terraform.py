@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import re
-from importlib import resources
 from typing import Any
 
 import pytest
@@ -90,14 +88,13 @@ def test_no_argument_removed_in_azurerm_5_is_used() -> None:
 
 
 def resource_provider_namespaces(types: set[str]) -> set[str]:
-    """The ARM namespace (Microsoft.X) of each azurerm type, from azprov's type table."""
-    table = json.loads(
-        resources.files("provisioner.mapping").joinpath("arm_types.json").read_text()
-    )
-    namespaces = {tf_type: arm.split("/")[0] for arm, tf_type in table.items() if arm[0] != "_"}
-    unknown = types - set(namespaces)
-    assert not unknown, f"no ARM type known for {unknown}: add it to arm_types.json"
-    return {namespaces[t] for t in types}
+    """The ARM namespace (Microsoft.X) of each azurerm type, from azprov's registry."""
+    from provisioner.registry import by_tf_type
+
+    specs = {t: by_tf_type(t) for t in types}
+    unknown = {t for t, spec in specs.items() if spec is None}
+    assert not unknown, f"no registry entry for {unknown}: azprov would not check them"
+    return {spec.arm_type.split("/")[0] for spec in specs.values() if spec is not None}
 
 
 def test_provider_registers_exactly_the_resource_providers_the_stack_uses(
