@@ -163,6 +163,7 @@ def read_inventory(
     taken_at = clock().isoformat(timespec="seconds").replace("+00:00", "Z")
     reader = _Reader(arm, scope, progress or _Quiet())
     method = reader.run(resource_graph)
+    unknown = reader.unknown()  # adds an `unread` line for each
     return Inventory(
         subscription_id=scope.subscription_id,
         taken_at=taken_at,
@@ -173,7 +174,7 @@ def read_inventory(
         notes=tuple(reader.notes),
         method=method,
         confirm=partial(confirm_by_reads, arm) if method == RESOURCE_GRAPH else None,
-        unknown=reader.unknown(),
+        unknown=unknown,
     )
 
 
