@@ -23,7 +23,7 @@ import pytest
 import responses
 
 from provisioner.model import FindingKind, ResourceId
-from provisioner.registry import TYPES, Placement, by_tf_type
+from provisioner.registry import TYPES, Placement, by_arm_type, by_tf_type
 from provisioner.registry.resource_groups import RESOURCE_GROUP
 from tests.arm_fake import ArmFake, error_body, run_verify
 from tests.factories import Environment, _state_entry
@@ -111,6 +111,21 @@ def test_every_registered_type_has_a_fixture_and_every_fixture_a_type() -> None:
         assert ResourceId.parse(fixture.arm_id).arm_type.lower() == spec.arm_type.lower()
         assert fixture.doc["source"], "say where the body's shape comes from"
         assert fixture.doc["drift"], "plant at least one drift"
+
+
+def test_every_type_has_a_read_path_and_shared_arm_types_are_told_apart() -> None:
+    by_arm: dict[str, list[str]] = {}
+    for spec in TYPES:
+        by_arm.setdefault(spec.arm_type.lower(), []).append(spec.tf_type)
+        assert spec.api_version, spec.tf_type
+        if spec.listed.placement is Placement.PARENT:
+            parent = by_arm_type(spec.listed.parent or "")
+            assert parent is not None, f"{spec.tf_type}: its parent type is not registered"
+            assert spec.arm_type.lower().startswith(parent.arm_type.lower() + "/")
+    for arm_type, tf_types in by_arm.items():
+        if len(tf_types) > 1:
+            shared = [by_tf_type(t) for t in tf_types]
+            assert all(s is not None and s.accepts for s in shared), (arm_type, tf_types)
 
 
 @pytest.mark.parametrize("path", PATHS)

@@ -52,7 +52,7 @@ from provisioner.model import (
     redact_body,
     sanitize_text,
 )
-from provisioner.registry import by_arm_type
+from provisioner.registry import by_arm_type, for_body
 
 # Error codes that mean the whole subscription is out of reach, not one resource type.
 FATAL_CODES = frozenset({"SubscriptionNotFound", "InvalidSubscriptionId", "DisabledSubscription"})
@@ -184,7 +184,7 @@ def thin_keys(bodies: Iterable[Body]) -> frozenset[str]:
 
 
 def _is_thin(body: Body) -> bool:
-    spec = by_arm_type(str(body.get("type", "")))
+    spec = for_body(body)
     return spec is not None and spec.is_thin(body)
 
 
@@ -343,7 +343,7 @@ class _Reader:
         """Reads a body calls for: its children, or its full body when it came thin."""
         rid = ResourceId.parse(str(body["id"]))
         reads = child_reads(rid) if has_children(rid.arm_type) else []
-        spec = by_arm_type(rid.arm_type)
+        spec = for_body(body)
         if spec is None or not spec.is_thin(body):
             return reads
         in_group = rid.parent is not None and rid.parent.key in self._group_keys

@@ -14,7 +14,7 @@ from provisioner.model import (
     carries_credentials,
     secret_like_name,
 )
-from provisioner.registry import by_arm_type, by_tf_type, canonical_id, tf_type_for_arm
+from provisioner.registry import by_tf_type, canonical_id, for_body, tf_type_for_arm
 from provisioner.registry.spec import Lookups
 
 # `template.container[api].env[DB_PASSWORD].value`
@@ -64,7 +64,7 @@ def lookups_for(bodies: Iterable[Mapping[str, Any]]) -> Lookups:
 def from_arm(body: Mapping[str, Any], lookups: Lookups) -> Resource:
     """Normalize one ARM body (as Azure returned it, secrets already redacted)."""
     rid = canonical_id(str(body["id"]))
-    spec = by_arm_type(rid.arm_type)
+    spec = for_body(body)
     attributes = (
         flatten(spec.attributes, body, Side(is_state=False, lookups=lookups)) if spec else {}
     )

@@ -14,8 +14,10 @@ from __future__ import annotations
 import importlib
 import json
 import pkgutil
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from provisioner.model import ResourceId
 from provisioner.registry.spec import (
@@ -44,7 +46,9 @@ def _declared() -> tuple[TypeSpec, ...]:
 
 TYPES: tuple[TypeSpec, ...] = _declared()
 _BY_TF = {spec.tf_type: spec for spec in TYPES}
-_BY_ARM = {spec.arm_type.lower(): spec for spec in TYPES}
+_BY_ARM: dict[str, tuple[TypeSpec, ...]] = {}
+for _spec in TYPES:
+    _BY_ARM[_spec.arm_type.lower()] = (*_BY_ARM.get(_spec.arm_type.lower(), ()), _spec)
 
 
 def by_tf_type(tf_type: str) -> TypeSpec | None:
@@ -52,8 +56,21 @@ def by_tf_type(tf_type: str) -> TypeSpec | None:
 
 
 def by_arm_type(arm_type: str) -> TypeSpec | None:
-    """Case-insensitive: ARM returns `microsoft.operationalinsights/workspaces` too."""
-    return _BY_ARM.get(arm_type.lower())
+    """How to list and read an ARM type (case-insensitive), if azprov reads it.
+
+    Where several azurerm types share the ARM type, they share its api-version and lists
+    too; `for_body` tells which one a body is.
+    """
+    found = _BY_ARM.get(arm_type.lower())
+    return found[0] if found else None
+
+
+def for_body(body: Mapping[str, Any]) -> TypeSpec | None:
+    """The registry entry an ARM body belongs to, or None when azprov does not read it."""
+    for spec in _BY_ARM.get(str(body.get("type", "")).lower(), ()):
+        if spec.accepts is None or spec.accepts(body):
+            return spec
+    return None
 
 
 def children_of(parent_arm_type: str) -> tuple[TypeSpec, ...]:
@@ -103,6 +120,7 @@ __all__ = [
     "by_tf_type",
     "canonical_id",
     "children_of",
+    "for_body",
     "listed_at",
     "tf_type_for_arm",
     "under",

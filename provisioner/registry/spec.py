@@ -145,6 +145,9 @@ class TypeSpec:
     # How `azprov import` names an existing resource; azurerm imports these types by their
     # ARM ID in canonical casing, which is the default.
     import_id: Callable[[str], str] = field(default=lambda arm_id: arm_id)
+    # When several azurerm types share one ARM type (Linux and Windows web apps are both
+    # `Microsoft.Web/sites`, told apart by `kind`): whether an ARM body is this type.
+    accepts: Callable[[Mapping[str, Any]], bool] | None = None
 
     @property
     def is_top_level(self) -> bool:
