@@ -83,6 +83,10 @@ def confirmed_drift(
         checked=drift.checked - before.checked + after.checked,
         not_checked=tuple(dict.fromkeys((*drift.not_checked, *after.not_checked))),
         unknown=tuple(dict.fromkeys((*drift.unknown, *after.unknown))),
+        unreadable=(
+            *(u for u in drift.unreadable if u.resource_id.lower() not in keys),
+            *after.unreadable,
+        ),
     )
     return Confirmed(inventory, drift, [*(r for r in live if r.id.key not in keys), *fresh])
 
@@ -154,6 +158,14 @@ def examine(
     unread = [*inventory.unread, *outcome.unread]
     if drift.unknown and not inventory.unread:
         unread.append(Unread("state", "resources", "not covered: " + ", ".join(drift.unknown)))
+    unread += [
+        Unread(u.resource_id, u.attribute, "Azure returned a value azprov cannot read for it, "
+               "so it was not compared")
+        for u in drift.unreadable
+    ]  # fmt: skip
+    if drift.checked == 0 and not drift.unknown:
+        unread.append(Unread("state", "resources", _nothing_checked(state, env)))
+    not_checked = (*drift.not_checked, *without_id(state))
     findings = [*drift.findings, *outcome.findings]
     analysis = Analysis(
         environment=env.name,
@@ -161,9 +173,36 @@ def examine(
         resources_checked=drift.checked,
         findings=tuple(sorted(findings, key=lambda f: f.sort_key)),
         unread=tuple(unread),
-        not_checked=drift.not_checked,
+        not_checked=not_checked,
         live_source=live_source,
         live_taken_at=inventory.taken_at,
         notes=tuple(outcome.notes),
     )
     return Examination(analysis, tuple(outcome.others))
+
+
+def without_id(state: StateDocument) -> list[str]:
+    """Addresses of Azure resources whose state has no usable ARM ID (never compared)."""
+    return [
+        f"{record.address} (no Azure resource ID in the state)"
+        for record in state.resources
+        if record.tf_type.startswith("azurerm_") and _arm_id(record.id) is None
+    ]
+
+
+def _arm_id(raw: str | None) -> ResourceId | None:
+    try:
+        return ResourceId.parse(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _nothing_checked(state: StateDocument, env: Environment) -> str:
+    count = len(state.resources)
+    held = (
+        f"it holds {count} resource{'s' * (count != 1)}, none of them" if count else "it is empty"
+    )
+    return (
+        f"no resource of the state was checked: {held} an Azure resource azprov reads; "
+        f"is this {env.name}'s state (state key {env.state_key}, or the --state file)?"
+    )

@@ -31,10 +31,15 @@ def subscription_of(resources: Iterable[Resource], override: str | None) -> str:
             )
         return override
     if len(found) != 1:
+        if not found:
+            raise AzprovError(
+                "the state has no Azure resources, so there is nothing to verify: is it the "
+                "right state (the environment's state key, or the --state file)? To list "
+                "what exists in Azure anyway, pass --subscription"
+            )
         raise AzprovError(
-            "cannot tell the subscription from the state "
-            + ("(it has no Azure resources)" if not found else f"(it spans {', '.join(found)})")
-            + ": pass --subscription or set AZURE_SUBSCRIPTION_ID"
+            f"cannot tell the subscription from the state (it spans {', '.join(found)}): "
+            "pass --subscription or set AZURE_SUBSCRIPTION_ID"
         )
     return found[0]
 

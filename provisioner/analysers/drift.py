@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from provisioner.model import (
+    UNREADABLE,
     Coverage,
     Finding,
     FindingKind,
@@ -19,6 +20,15 @@ from provisioner.registry import Attr, Each, MapOf, TypeSpec, by_tf_type
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """An attribute the state sets whose value in Azure azprov could not read."""
+
+    resource_id: str
+    address: str | None
+    attribute: str
+
+
+@dataclass(frozen=True)
 class DriftResult:
     findings: tuple[Finding, ...]
     checked: int
@@ -26,6 +36,8 @@ class DriftResult:
     not_checked: tuple[str, ...]
     # State resources whose part of Azure could not be read, by address.
     unknown: tuple[str, ...]
+    # Attributes not compared because a side's value was not of its declared kind.
+    unreadable: tuple[Unreadable, ...] = ()
 
 
 def drift_findings(
@@ -43,6 +55,7 @@ def drift_findings(
     findings: list[Finding] = []
     not_checked: list[str] = []
     unknown: list[str] = []
+    unreadable: list[Unreadable] = []
     checked = 0
     for res in state:
         if res.id.key in ignored or (res.address or "").lower() in ignored:
@@ -52,7 +65,7 @@ def drift_findings(
         if actual is not None:
             checked += 1
             if spec is not None:
-                findings += _changed(spec, res, actual)
+                findings += _changed(spec, res, actual, unreadable)
         elif coverage.covers(res.id):
             checked += 1
             findings.append(_missing(res, spec))
@@ -68,7 +81,9 @@ def drift_findings(
         if spec is not None and res.id.name in spec.builtin_names:
             continue
         findings.append(_unmanaged(res, spec))
-    return DriftResult(tuple(findings), checked, tuple(not_checked), tuple(unknown))
+    return DriftResult(
+        tuple(findings), checked, tuple(not_checked), tuple(unknown), tuple(unreadable)
+    )
 
 
 def _missing(res: Resource, spec: TypeSpec | None) -> Finding:
@@ -105,7 +120,9 @@ def _members(name: str) -> Iterable[str]:
             yield name[: i + 1]
 
 
-def _changed(spec: TypeSpec, expected: Resource, actual: Resource) -> list[Finding]:
+def _changed(
+    spec: TypeSpec, expected: Resource, actual: Resource, unreadable: list[Unreadable]
+) -> list[Finding]:
     out = []
     for name in sorted(expected.attributes.keys() | actual.attributes.keys()):
         entry = spec.entry(name)
@@ -114,6 +131,11 @@ def _changed(spec: TypeSpec, expected: Resource, actual: Resource) -> list[Findi
         want, got = expected.attributes.get(name), actual.attributes.get(name)
         if want is None and isinstance(entry, Attr):
             continue  # unset in the state: Azure's or the provider's default, not drift
+        if UNREADABLE in (want, got):
+            # Not comparable; worth a reader's attention only where the state sets a value.
+            if want is not None and not _under_unreadable(name, expected, actual):
+                unreadable.append(Unreadable(str(expected.id), expected.address, name))
+            continue
         if isinstance(entry, Each) and name.endswith("]"):
             continue  # a member's presence marker; the list itself is compared
         if not all(_both_have(p, expected.attributes, actual.attributes) for p in _members(name)):
@@ -139,6 +161,14 @@ def _changed(spec: TypeSpec, expected: Resource, actual: Resource) -> list[Findi
             )
         )
     return out
+
+
+def _under_unreadable(name: str, expected: Resource, actual: Resource) -> bool:
+    """Whether a list that holds `name` is unreadable already (reported once, by the list)."""
+    return any(
+        UNREADABLE in (expected.attributes.get(p), actual.attributes.get(p))
+        for p in (m.rsplit("[", 1)[0] for m in _members(name))
+    )
 
 
 def _both_have(prefix: str, left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
