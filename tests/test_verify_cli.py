@@ -96,7 +96,7 @@ def test_secrets_never_appear_in_any_format(
     )
     serve(rsps, example)
     state = write_state(tmp_path, example)
-    for fmt in ("table", "json", "markdown"):
+    for fmt in ("table", "json", "markdown", "sarif"):
         code, out, err = verify("--state", str(state), "-f", fmt)
         assert code == 2
         for secret in (FAKE_PASSWORD, FAKE_API_KEY, "test-token-not-real"):
