@@ -46,7 +46,7 @@ def test_verify_reads_azure_once_for_every_format(
         "verify-prod.sarif",
     ]
     assert json.loads((reports / "verify-prod.json").read_text()) == json.loads(single)
-    assert (reports / "verify-prod.md").read_text().startswith("## azprov verify: `prod`")
+    assert (reports / "verify-prod.md").read_text().startswith("## azprov verify: <code>prod</code>")
     results = valid_sarif((reports / "verify-prod.sarif").read_text())["runs"][0]["results"]
     assert len(results) == len(json.loads(single)["findings"])
     assert err.count("wrote ") == 3
@@ -78,7 +78,7 @@ def test_repeated_format_equals_file_and_dash_for_stdout(tmp_path: Path) -> None
         "-o", f"json={tmp_path / 'drift.json'}", "-o", "markdown=-",
     )  # fmt: skip
     assert code == 2, err
-    assert out.startswith("## azprov verify: `prod`")
+    assert out.startswith("## azprov verify: <code>prod</code>")
     assert json.loads((tmp_path / "drift.json").read_text())["environment"] == "prod"
 
 

@@ -82,8 +82,8 @@ def test_markdown_report_to_a_file(
     )
     assert code == 2 and out == ""
     text = report.read_text()
-    assert text.startswith("## azprov verify: `prod`")
-    assert "| high | missing | `azurerm_container_app.frontend` |" in text
+    assert text.startswith("## azprov verify: <code>prod</code>")
+    assert "| high | missing | <code>azurerm\\_container\\_app.frontend</code> |" in text
     assert "wrote" in err
 
 
