@@ -390,3 +390,26 @@ def test_without_a_run_id_the_body_says_where_the_report_is(
     assert code == 0
     text = github.marked(DRIFT)[0]["body"]
     assert "workflow run" not in text and text.rstrip().endswith("Posted by azprov 0.1.0.</sub>")
+
+
+def test_a_huge_audit_comment_is_cut_by_the_audit_renderer(
+    tmp_path: Path, github: GitHubFake, audit_doc: dict[str, Any]
+) -> None:
+    big = copy.deepcopy(audit_doc)
+    policy = {
+        **big["findings"][-1],
+        "kind": "policy",
+        "rule": "required-tags",
+        "severity": "medium",
+    }
+    big["findings"] += [
+        {**policy, "resource_id": f"/subscriptions/s/r/{n}", "message": "ü" * 300}
+        for n in range(2000)
+    ]
+    pr = github.add_issue("pr", pull_request=True)
+    code, _, err = notify("--report", report(tmp_path, big), "--pr", str(pr))
+    assert code == 0, err
+    (comment,) = github.comments_on(pr)
+    assert len(comment["body"]) <= 65_536
+    assert "Cut to fit GitHub's 65,536-character limit" in comment["body"]
+    assert "Destructive changes (2)" in comment["body"]  # the audit cuts long lists first
