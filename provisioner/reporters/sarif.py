@@ -68,7 +68,7 @@ Locator = Callable[[str], SourceLocation | None]
 def rule_id(finding: Finding) -> str:
     if finding.kind is FindingKind.POLICY:
         return finding.rule or "policy"
-    return _KIND_RULES[finding.kind][0] if finding.kind in _KIND_RULES else finding.kind.value
+    return _KIND_RULES[finding.kind][0]
 
 
 def fingerprint(finding: Finding) -> str:
@@ -87,15 +87,13 @@ def fingerprint(finding: Finding) -> str:
 def _rule(finding: Finding) -> dict[str, Any]:
     identifier = rule_id(finding)
     policy = RULES_BY_ID.get(identifier) if finding.kind is FindingKind.POLICY else None
-    if policy is not None:
+    if finding.kind is FindingKind.POLICY:
+        # A rule the catalogue does not know (a newer report) still gets a description.
         short = f"Policy rule {identifier}."
-        full = policy.rationale
-        level = LEVELS[policy.severity.value]
-    elif finding.kind in _KIND_RULES:
-        _, short, full = _KIND_RULES[finding.kind]
-        level = "warning"
+        full = policy.rationale if policy else short
+        level = LEVELS[(policy.severity if policy else finding.severity).value]
     else:
-        short = full = f"{finding.kind.value} finding."
+        _, short, full = _KIND_RULES[finding.kind]
         level = "warning"
     return {
         "id": identifier,
