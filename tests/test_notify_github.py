@@ -413,3 +413,18 @@ def test_a_huge_audit_comment_is_cut_by_the_audit_renderer(
     assert len(comment["body"]) <= 65_536
     assert "Cut to fit GitHub's 65,536-character limit" in comment["body"]
     assert "Destructive changes (2)" in comment["body"]  # the audit cuts long lists first
+
+
+def test_existing_labels_are_kept_and_a_label_created_meanwhile_is_fine(
+    tmp_path: Path, github: GitHubFake, verify_doc: dict[str, Any]
+) -> None:
+    github.labels["azprov"] = {"name": "azprov", "color": "000000", "description": "ours"}
+    # another run creates drift:prod between our look-up and our create: 422 already_exists
+    github.fail("GET", r"/labels/drift:prod$", 404, message="Not Found")
+    github.labels["drift:prod"] = {"name": "drift:prod", "color": "ffffff", "description": ""}
+    code, out, err = notify("--report", report(tmp_path, verify_doc))
+    assert code == 0, err
+    assert "created drift issue" in out
+    assert github.labels["azprov"]["color"] == "000000"  # not recreated or recoloured
+    posted = [p for m, p in github.writes() if p.endswith("/labels")]
+    assert posted == ["/repos/acme/stack/labels"]  # only drift:prod was attempted

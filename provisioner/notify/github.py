@@ -147,9 +147,11 @@ class GitHub:
     # --- transport ---------------------------------------------------------------
 
     def _path(self, *parts: str | int) -> str:
+        # ":" stays as written (`labels/drift:prod`, as GitHub's docs spell it); "/", "?"
+        # and "#" in a label name are escaped.
         owner, name = self.repository.split("/")
         steps = ["repos", owner, name, *(str(p) for p in parts)]
-        return "/" + "/".join(quote(step, safe="") for step in steps)
+        return "/" + "/".join(quote(step, safe=":@") for step in steps)
 
     def _send(
         self, method: str, path_or_url: str, ok: tuple[int, ...] = (200, 201), **kwargs: Any
