@@ -46,7 +46,9 @@ def test_verify_reads_azure_once_for_every_format(
         "verify-prod.sarif",
     ]
     assert json.loads((reports / "verify-prod.json").read_text()) == json.loads(single)
-    assert (reports / "verify-prod.md").read_text().startswith("## azprov verify: <code>prod</code>")
+    assert (
+        (reports / "verify-prod.md").read_text().startswith("## azprov verify: <code>prod</code>")
+    )
     results = valid_sarif((reports / "verify-prod.sarif").read_text())["runs"][0]["results"]
     assert len(results) == len(json.loads(single)["findings"])
     assert err.count("wrote ") == 3
