@@ -19,3 +19,7 @@ class SnapshotError(AzprovError):
 
 class AzureAccessError(AzprovError):
     """Azure could not be reached at all: no credentials, wrong subscription, bad endpoint."""
+
+
+class GitHubError(AzprovError):
+    """GitHub's API refused or failed a request, or could not be reached."""

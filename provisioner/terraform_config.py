@@ -174,3 +174,104 @@ def hcl_value(value: Any) -> str:
             + " }"
         )
     return hcl_value(str(value))
+
+
+# --- where a resource is declared (SARIF locations) -------------------------------------
+
+# `module.app[0].`: one step of a module path, its instance key dropped.
+_MODULE_STEP = re.compile(r'module\.([A-Za-z0-9_-]+)(?:\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\])?\.')
+_RESOURCE = re.compile(r"^(?:(data)\.)?([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)(?:\[.*\])?$")
+
+
+@dataclass(frozen=True)
+class BlockLine:
+    """Where a block starts: the line of `resource "TYPE" "NAME" {` in a `.tf` file."""
+
+    path: Path
+    line: int
+
+
+def _label_text(node: Any) -> str:
+    """A block label or identifier as written: `"rg"` and `rg` both give `rg`."""
+    text = "".join(node.scan_values(lambda v: isinstance(v, str)))  # lark tokens are str
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
+
+
+def _blocks(path: Path) -> list[tuple[tuple[str, ...], int]]:
+    """Top-level blocks of one file: (keyword and labels, first line), from the parse tree.
+
+    The parse tree keeps positions (python-hcl2's dict form does not, in version 8), and
+    only top-level blocks count: a `resource` inside a heredoc or a comment is never one.
+    """
+    import hcl2
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from None
+    parse = getattr(hcl2, "parses_to_tree", None) or hcl2.parses  # version 8, version 7
+    try:
+        tree = parse(text)
+    except Exception as exc:  # lark raises errors of several kinds
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"{path} is not valid HCL: {first}") from None
+    body = next(c for c in tree.children if getattr(c, "data", None) == "body")
+    found = []
+    for block in body.children:
+        if getattr(block, "data", None) != "block":
+            continue
+        labels = tuple(
+            _label_text(child)
+            for child in block.children
+            if getattr(child, "data", None) in ("identifier", "string")
+        )
+        found.append((labels, block.meta.line))
+    return found
+
+
+class ResourceBlocks:
+    """Finds the block that declares a resource address, across local modules.
+
+    `azurerm_container_app.backend["x"]` is declared by `resource "azurerm_container_app"
+    "backend"`; `module.app.azurerm_x.y` by that block in the module's directory when its
+    `source` is a local path, otherwise by the `module "app"` block that calls it.
+    """
+
+    def __init__(self, root_dir: Path) -> None:
+        self._root = root_dir
+        self._dirs: dict[Path, tuple[dict[tuple[str, ...], BlockLine], dict[str, Path]]] = {}
+
+    def _read(self, directory: Path) -> tuple[dict[tuple[str, ...], BlockLine], dict[str, Path]]:
+        if directory not in self._dirs:
+            lines: dict[tuple[str, ...], BlockLine] = {}
+            sources: dict[str, Path] = {}
+            for path in sorted(directory.glob("*.tf")):
+                for labels, line in _blocks(path):
+                    lines.setdefault(labels, BlockLine(path, line))
+                for call in _load(path).get("module") or ():
+                    for name, body in call.items():
+                        source = _unquote(body.get("source")) if isinstance(body, dict) else None
+                        if isinstance(source, str) and source.startswith(("./", "../")):
+                            sources[_unquote(name)] = directory / source
+            self._dirs[directory] = (lines, sources)
+        return self._dirs[directory]
+
+    def locate(self, address: str) -> BlockLine | None:
+        """The block declaring `address`, or None when no `.tf` file here declares it."""
+        directory, rest = self._root, address
+        caller: BlockLine | None = None
+        while found := _MODULE_STEP.match(rest):
+            lines, sources = self._read(directory)
+            call = lines.get(("module", found[1]))
+            if call is None:
+                return caller
+            caller, rest = call, rest[found.end() :]
+            if found[1] not in sources:
+                return caller
+            directory = sources[found[1]]
+        resource = _RESOURCE.match(rest)
+        if resource is None:
+            return caller
+        keyword = "data" if resource[1] else "resource"
+        lines, _ = self._read(directory)
+        return lines.get((keyword, resource[2], resource[3]), caller)

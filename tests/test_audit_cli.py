@@ -83,7 +83,7 @@ def test_a_policy_violation_in_the_plan_is_reported_before_it_is_deployed(tmp_pa
     assert policy["pg-not-burstable"]["message"].startswith("planned (what this apply deploys)")
 
 
-@pytest.mark.parametrize("fmt", ["markdown", "html", "json"])
+@pytest.mark.parametrize("fmt", ["markdown", "html", "json", "sarif"])
 def test_no_format_ever_shows_a_secret(fmt: str) -> None:
     code, out, _ = audit(*BOTH_ENVIRONMENTS, "--format", fmt)
     assert code == 2

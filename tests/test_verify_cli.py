@@ -82,8 +82,8 @@ def test_markdown_report_to_a_file(
     )
     assert code == 2 and out == ""
     text = report.read_text()
-    assert text.startswith("## azprov verify: `prod`")
-    assert "| high | missing | `azurerm_container_app.frontend` |" in text
+    assert text.startswith("## azprov verify: <code>prod</code>")
+    assert "| high | missing | <code>azurerm\\_container\\_app.frontend</code> |" in text
     assert "wrote" in err
 
 
@@ -96,7 +96,7 @@ def test_secrets_never_appear_in_any_format(
     )
     serve(rsps, example)
     state = write_state(tmp_path, example)
-    for fmt in ("table", "json", "markdown"):
+    for fmt in ("table", "json", "markdown", "sarif"):
         code, out, err = verify("--state", str(state), "-f", fmt)
         assert code == 2
         for secret in (FAKE_PASSWORD, FAKE_API_KEY, "test-token-not-real"):

@@ -28,6 +28,7 @@ from provisioner.audit.report import (
     compare_images,
     drift_items,
 )
+from provisioner.audit.sarif import render_sarif
 
 __all__ = [
     "GITHUB_SUMMARY_LIMIT",
@@ -53,6 +54,7 @@ __all__ = [
     "render_html",
     "render_json",
     "render_markdown",
+    "render_sarif",
     "report_dict",
     "same_build",
     "split_image",

@@ -25,6 +25,8 @@ COMMANDS = {
     "apply": ("provisioner.cli.plan", "apply"),
     "import": ("provisioner.cli.adopt", "import_"),
     "reconcile": ("provisioner.cli.adopt", "reconcile"),
+    # a command group: an app of subcommands (`azprov notify github`)
+    "notify": ("provisioner.cli.notify", "app"),
 }
 
 
@@ -55,8 +57,12 @@ def build_app(names: Iterable[str] = COMMANDS) -> typer.Typer:
     )
     cli.callback()(root)
     for name in names:
-        module, function = COMMANDS[name]
-        cli.command(name=name)(getattr(importlib.import_module(module), function))
+        module, attribute = COMMANDS[name]
+        command = getattr(importlib.import_module(module), attribute)
+        if isinstance(command, typer.Typer):
+            cli.add_typer(command, name=name)
+        else:
+            cli.command(name=name)(command)
     return cli
 
 

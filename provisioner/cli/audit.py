@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,6 +23,7 @@ from provisioner.audit import (
     render_html,
     render_json,
     render_markdown,
+    render_sarif,
 )
 from provisioner.checks import without_ignored
 from provisioner.cli.common import (
@@ -31,28 +31,32 @@ from provisioner.cli.common import (
     AzureAccess,
     ConfigOption,
     EnvOption,
-    OutputOption,
     ResourceGraphOption,
     SubscriptionOption,
     TimeoutOption,
     cli_checks,
-    emit,
     live_reader,
     reports_errors,
     settings_and_env,
     state_reader,
+)
+from provisioner.cli.outputs import (
+    FormatsOption,
+    OutputDirOption,
+    OutputsOption,
+    Target,
+    format_option,
+    information_uri,
+    report_targets,
+    terraform_locator,
+    write_reports,
 )
 from provisioner.cli.sources import LivesOption, StatesOption, parse_sources
 from provisioner.errors import AzprovError
 from provisioner.live import DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_S
 from provisioner.state.plan import Plan, plan_from_document
 
-
-class AuditFormat(StrEnum):
-    markdown = "markdown"
-    html = "html"
-    json = "json"
-
+AUDIT_FORMATS = ("markdown", "html", "json", "sarif")
 
 PlanOption = Annotated[
     Path,
@@ -70,9 +74,6 @@ CompareOption = Annotated[
         "(default: the only other environment, e.g. test for prod).",
     ),
 ]
-AuditFormatOption = Annotated[
-    AuditFormat, typer.Option("--format", "-f", help="Report format.", case_sensitive=False)
-]
 MaxBytesOption = Annotated[
     int,
     typer.Option(
@@ -82,10 +83,12 @@ MaxBytesOption = Annotated[
     ),
 ]
 ArtifactOption = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--artifact",
-        help="Where the full report is kept (named in a shortened Markdown report).",
+        help="Where the full report is kept (named in a shortened Markdown report; "
+        "default: the HTML report's file name when one is written, else audit.html).",
+        show_default=False,
     ),
 ]
 
@@ -99,13 +102,14 @@ def audit(
     compare: CompareOption = None,
     subscription: SubscriptionOption = None,
     arm_endpoint: ArmEndpointOption = DEFAULT_ARM_ENDPOINT,
-    output_format: AuditFormatOption = AuditFormat.markdown,
-    output: OutputOption = None,
+    output_format: Annotated[FormatsOption, format_option(AUDIT_FORMATS, "markdown")] = None,
+    output: OutputsOption = None,
+    output_dir: OutputDirOption = None,
     config: ConfigOption = None,
     resource_graph: ResourceGraphOption = True,
     timeout: TimeoutOption = DEFAULT_TIMEOUT_S,
     max_bytes: MaxBytesOption = GITHUB_SUMMARY_LIMIT,
-    artifact: ArtifactOption = "audit.html",
+    artifact: ArtifactOption = None,
 ) -> None:
     """The pre-approval report for a plan: what it changes and what it would overwrite.
 
@@ -128,11 +132,22 @@ def audit(
 
       azprov audit --env prod --plan tfplan.json --format html -o audit.html
 
+      azprov audit --env prod --plan tfplan.json -f markdown,html,json,sarif --output-dir reports
+
       azprov audit --env prod --plan examples/prod.tfplan.json
       --state examples/prod.tfstate.json --live examples/prod.live.json
       --state test=examples/test.tfstate.json --live test=examples/test.live.json
     """
     settings, environment = settings_and_env(config, env)
+    targets = report_targets(
+        "audit",
+        environment.name,
+        output_format,
+        output,
+        output_dir,
+        choices=AUDIT_FORMATS,
+        default="markdown",
+    )
     planned = load_plan(plan, environment.name)
     sources = parse_sources(environment.name, state, live, settings.environments)
     access = AzureAccess(arm_endpoint, resource_graph, timeout, quiet=True)
@@ -158,11 +173,19 @@ def audit(
         plan_source=str(plan),
         generated_at=datetime.now(UTC),
     )
-    if output_format is AuditFormat.markdown:
-        text = render_markdown(report, limit=max_bytes, artifact=artifact)
-    else:
-        text = (render_html if output_format is AuditFormat.html else render_json)(report)
-    emit(text, output)
+    html = next((t.path.name for t in targets if t.format == "html" and t.path), None)
+    pointer = artifact or html or "audit.html"
+
+    def render(target: Target) -> str:
+        if target.format == "markdown":
+            return render_markdown(report, limit=max_bytes, artifact=pointer)
+        if target.format == "sarif":
+            return render_sarif(
+                report, terraform_locator(settings.terraform_dir), information_uri()
+            )
+        return (render_html if target.format == "html" else render_json)(report)
+
+    write_reports(targets, render)
     raise typer.Exit(report.exit_code)
 
 

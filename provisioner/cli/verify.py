@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from provisioner import pipeline
@@ -10,22 +12,31 @@ from provisioner.cli.common import (
     AzureAccess,
     ConfigOption,
     EnvOption,
-    FormatOption,
-    OutputFormat,
-    OutputOption,
     ResourceGraphOption,
     SubscriptionOption,
     TimeoutOption,
     cli_checks,
-    emit,
     live_reader,
     reports_errors,
     settings_and_env,
     state_reader,
 )
+from provisioner.cli.outputs import (
+    FormatsOption,
+    OutputDirOption,
+    OutputsOption,
+    Target,
+    format_option,
+    information_uri,
+    report_targets,
+    terraform_locator,
+    write_reports,
+)
 from provisioner.cli.sources import LivesOption, StatesOption, parse_sources
 from provisioner.live import DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_S
-from provisioner.reporters import FORMATS, table
+from provisioner.reporters import FORMATS, sarif, table
+
+VERIFY_FORMATS = ("table", "json", "markdown", "sarif")
 
 
 @reports_errors
@@ -35,8 +46,9 @@ def verify(
     live: LivesOption = None,
     subscription: SubscriptionOption = None,
     arm_endpoint: ArmEndpointOption = DEFAULT_ARM_ENDPOINT,
-    output_format: FormatOption = OutputFormat.table,
-    output: OutputOption = None,
+    output_format: Annotated[FormatsOption, format_option(VERIFY_FORMATS, "table")] = None,
+    output: OutputsOption = None,
+    output_dir: OutputDirOption = None,
     config: ConfigOption = None,
     resource_graph: ResourceGraphOption = True,
     timeout: TimeoutOption = DEFAULT_TIMEOUT_S,
@@ -59,12 +71,23 @@ def verify(
 
       azprov verify --env prod --state prod.tfstate --format json -o drift.json
 
+      azprov verify --env prod -f markdown,json,sarif --output-dir reports
+
       azprov verify --env prod --state examples/prod.tfstate.json --live examples/prod.live.json
       --state test=examples/test.tfstate.json --live test=examples/test.live.json
     """
     settings, environment = settings_and_env(config, env)
+    targets = report_targets(
+        "verify",
+        environment.name,
+        output_format,
+        output,
+        output_dir,
+        choices=VERIFY_FORMATS,
+        default="table",
+    )
     sources = parse_sources(environment.name, state, live, settings.environments)
-    quiet = output_format is not OutputFormat.table or output is not None
+    quiet = not any(t.format == "table" and t.to_stdout for t in targets)
     access = AzureAccess(arm_endpoint, resource_graph, timeout, quiet)
     read_live, source = live_reader(sources.target_live, environment.name, access)
     analysis = pipeline.verify(
@@ -75,9 +98,15 @@ def verify(
         live_source=source,
         checks=cli_checks(settings, sources, access),
     )
-    if output_format is OutputFormat.table and output is None:
-        text = table.render(analysis, color=typer.get_text_stream("stdout").isatty())
-    else:
-        text = FORMATS[output_format.value](analysis)
-    emit(text, output)
+
+    def render(target: Target) -> str:
+        if target.format == "table" and target.to_stdout:
+            return table.render(analysis, color=typer.get_text_stream("stdout").isatty())
+        if target.format == "sarif":
+            return sarif.render(
+                analysis, terraform_locator(settings.terraform_dir), information_uri()
+            )
+        return FORMATS[target.format](analysis)
+
+    write_reports(targets, render)
     raise typer.Exit(analysis.exit_code)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
-from provisioner.model import Analysis, Finding, redact_value
+from provisioner.model import Analysis, Finding, FindingKind, Severity, Unread, redact_value
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
@@ -37,3 +38,39 @@ def render(analysis: Analysis) -> str:
         "exit_code": analysis.exit_code,
     }
     return json.dumps(doc, indent=2) + "\n"
+
+
+def finding_from_dict(doc: Mapping[str, Any]) -> Finding:
+    """A finding back from its JSON form (`KeyError`/`ValueError` on another shape)."""
+    return Finding(
+        kind=FindingKind(doc["kind"]),
+        severity=Severity(doc["severity"]),
+        resource_id=str(doc["resource_id"]),
+        message=str(doc["message"]),
+        address=doc.get("address"),
+        type=doc.get("type"),
+        attribute=doc.get("attribute"),
+        expected=doc.get("expected"),
+        actual=doc.get("actual"),
+        rule=doc.get("rule"),
+    )
+
+
+def unread_from_dict(doc: Mapping[str, Any]) -> Unread:
+    return Unread(scope=str(doc["scope"]), what=str(doc["what"]), reason=str(doc["reason"]))
+
+
+def analysis_from_dict(doc: Mapping[str, Any]) -> Analysis:
+    """The analysis a verify report was written from, for renderers without Azure access."""
+    live = doc.get("live") or {}
+    return Analysis(
+        environment=str(doc["environment"]),
+        subscription_id=str(doc["subscription_id"]),
+        resources_checked=int(doc["resources_checked"]),
+        findings=tuple(finding_from_dict(f) for f in doc["findings"]),
+        unread=tuple(unread_from_dict(u) for u in doc.get("unread") or ()),
+        not_checked=tuple(str(n) for n in doc.get("not_checked") or ()),
+        live_source=str(live.get("source", "azure")),
+        live_taken_at=live.get("taken_at"),
+        notes=tuple(str(n) for n in doc.get("notes") or ()),
+    )

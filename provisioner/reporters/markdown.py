@@ -1,8 +1,16 @@
-"""GitHub-flavoured Markdown, for job summaries and pull-request comments."""
+"""GitHub-flavoured Markdown, for job summaries, drift issues and pull-request comments.
+
+GitHub renders inline HTML, links and images in all three, so every value from Azure or
+the state goes through the audit report's escaper. With a size limit the findings table
+is cut (the rows after the first N, with a line saying how many are left out and where
+they are); the verdict, unread parts and notes always stay.
+"""
 
 from __future__ import annotations
 
-from provisioner.model import Analysis
+from dataclasses import replace
+
+from provisioner.model import Analysis, FindingKind
 from provisioner.reporters.common import (
     explained,
     headline,
@@ -13,34 +21,71 @@ from provisioner.reporters.common import (
 )
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ") or " "
+def _size(doc: str) -> int:
+    return len(doc.encode("utf-8"))
 
 
-def render(analysis: Analysis) -> str:
-    lines = [f"## azprov verify: `{analysis.environment}`", "", f"**{verdict(analysis)}**", ""]
-    lines += [f"_{headline(analysis)}_", ""]
-    if analysis.findings:
-        lines += [
-            "| severity | kind | resource | attribute | state | Azure |",
-            "|---|---|---|---|---|---|",
-        ]
-        for f in analysis.findings:
-            cells = [
-                f.severity.value,
-                f.kind.value,
-                f"`{resource_label(f)}`",
-                f.attribute or "",
-                *state_and_azure(f),
+def render(analysis: Analysis, limit: int | None = None, where: str = "the JSON report") -> str:
+    """The report as Markdown; with `limit`, at most that many bytes (UTF-8).
+
+    `where` names the full report in the line that says rows were left out.
+    """
+    # The audit's escaper and cutter; imported here so that a table or JSON run of verify
+    # never loads the audit package.
+    from provisioner.audit.markdown import _largest_fitting, code, text
+
+    def document(shown: int) -> str:
+        found = analysis.findings[:shown]
+        lines = [f"## azprov verify: {code(analysis.environment)}", ""]
+        lines += [f"**{text(verdict(analysis), 10_000)}**", "", f"_{text(headline(analysis))}_", ""]
+        if found:
+            lines += [
+                "| severity | kind | resource | attribute | state | Azure |",
+                "|---|---|---|---|---|---|",
             ]
-            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
-        lines.append("")
-    for f in explained(analysis):
-        lines.append(f"- **{f.kind.value}** `{resource_label(f)}`: {f.message}")
-    for note in analysis.notes:
-        lines.append(f"- {note}")
-    for u in analysis.unread:
-        lines.append(f"- :warning: could not read {u.what} under `{u.scope}`: {u.reason}")
-    if analysis.not_checked:
-        lines.append(f"- {not_checked_line(analysis)}")
-    return "\n".join(lines).rstrip() + "\n"
+            for f in found:
+                # presence words ("present", "absent") are ours; values are Azure's
+                value = text if f.kind in (FindingKind.MISSING, FindingKind.UNMANAGED) else code
+                cells = [
+                    text(f.severity.value),
+                    text(f.kind.value),
+                    code(resource_label(f)),
+                    code(f.attribute or ""),
+                    *(value(v) for v in state_and_azure(f)),
+                ]
+                lines.append("| " + " | ".join(c or " " for c in cells) + " |")
+            lines.append("")
+        left = len(analysis.findings) - len(found)
+        if left:
+            lines += [f"_… and {left} more findings: see {where}._", ""]
+        for f in explained(replace(analysis, findings=found)):
+            label = code(resource_label(f))
+            lines.append(f"- **{text(f.kind.value)}** {label}: {text(f.message, 400)}")
+        for note in analysis.notes:
+            lines.append(f"- {text(note, 2000)}")
+        for u in analysis.unread:
+            lines.append(
+                f"- :warning: could not read {text(u.what)} under {code(u.scope)}: {text(u.reason)}"
+            )
+        if analysis.not_checked:
+            lines.append(f"- {text(not_checked_line(analysis), 2000)}")
+        return "\n".join(lines).rstrip() + "\n"
+
+    full = document(len(analysis.findings))
+    if limit is None or _size(full) <= limit:
+        return full
+    fitted = _largest_fitting(document, len(analysis.findings), limit)
+    return fitted if fitted is not None else _cut_lines(document(0), limit, where)
+
+
+def _cut_lines(doc: str, limit: int, where: str) -> str:
+    """Last resort (thousands of unread parts): whole lines up to the limit, then a pointer."""
+    tail = f"\n_… cut to fit: the full report is {where}._\n"
+    kept: list[str] = []
+    used = _size(tail)
+    for line in doc.splitlines():
+        if used + _size(line) + 1 > limit:
+            break
+        kept.append(line)
+        used += _size(line) + 1
+    return "\n".join(kept) + tail
