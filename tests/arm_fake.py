@@ -37,7 +37,8 @@ GENERIC_FIELDS = ("id", "name", "type", "location", "tags", "kind", "sku", "iden
 GRAPH_PATH = "/providers/microsoft.resourcegraph/resources"
 RG_GRAPH_TYPE = "microsoft.resources/subscriptions/resourcegroups"
 
-Canned = tuple[int, dict[str, str], dict[str, Any]]
+# (status, headers, body); a `str` body is sent as it is (an HTML error page, broken JSON).
+Canned = tuple[int, dict[str, str], dict[str, Any] | str]
 
 
 def error_body(code: str, message: str) -> dict[str, Any]:
@@ -90,7 +91,11 @@ class ArmFake:
         status, headers, body = self._respond(request, path, query)
         if status == 0:  # scripted: the connection drops before any answer
             raise requests.ConnectionError("connection reset by the fake")
-        return status, {**self.headers, **headers}, json.dumps(body)
+        return (
+            status,
+            {**self.headers, **headers},
+            body if isinstance(body, str) else json.dumps(body),
+        )
 
     def _respond(self, request: Any, path: str, query: dict[str, list[str]]) -> Canned:
         lower = path.lower()

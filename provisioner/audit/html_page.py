@@ -29,7 +29,7 @@ from provisioner.audit.wording import (
     resource_of,
     show,
 )
-from provisioner.model import FindingKind, redact_text
+from provisioner.model import FindingKind, clean_text, redact_text
 
 TEMPLATE = "report.html.j2"
 
@@ -37,10 +37,15 @@ TEMPLATE = "report.html.j2"
 @cache
 def _template() -> jinja2.Template:
     source = resources.files(__package__).joinpath("templates", TEMPLATE).read_text("utf-8")
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    # Every value printed passes `finalize` before autoescaping: no control characters.
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, finalize=_clean)
     env.filters["show"] = show
     env.filters["redact"] = redact_text
     return env.from_string(source)
+
+
+def _clean(value: Any) -> Any:
+    return clean_text(value) if isinstance(value, str) else value
 
 
 def render_html(report: AuditReport) -> str:

@@ -9,14 +9,12 @@ Every user-supplied string is escaped: GitHub renders inline HTML in summaries.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from provisioner.audit.report import AuditReport, ChangeItem, DriftFate, DriftItem
 from provisioner.audit.wording import (
     action_word,
-    clip,
     comparison_summary,
     comparison_word,
     finding_expected,
@@ -30,44 +28,14 @@ from provisioner.audit.wording import (
     show,
 )
 from provisioner.errors import ConfigError
-from provisioner.model import Finding, FindingKind, redact_text
+from provisioner.model import Finding, FindingKind
+from provisioner.reporters.markdown_text import code, largest_fitting, size, text
 
 # GitHub's limit for one step's summary ("supports content up to a size of 1024k").
 GITHUB_SUMMARY_LIMIT = 1024 * 1024
 MIN_LIMIT = 1024
 # Lists longer than this fold into <details>.
 FOLD_AFTER = 10
-# Characters of one value shown in a cell; the HTML report has the whole value.
-CELL_WIDTH = 200
-# Characters that start inline markup anywhere; block markers matter only at the start.
-_INLINE = set("\\`*_[]|~")
-_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
-_BLOCK_START = re.compile(r"^(?:([#+=!-])|(\d+)([.)]))")
-
-
-def text(raw: str, width: int = CELL_WIDTH) -> str:
-    """Plain text safe in a table cell: no markup, HTML or line breaks get through."""
-    out = []
-    for char in clip(redact_text(raw), width):
-        if char in _HTML:
-            out.append(_HTML[char])
-        elif char in _INLINE:
-            out.append("\\" + char)
-        elif char in "\r\n\t":
-            out.append(" ")
-        else:
-            out.append(char)
-    return _BLOCK_START.sub(_escape_block, "".join(out))
-
-
-def _escape_block(found: re.Match[str]) -> str:
-    if found[1]:
-        return "\\" + found[1]
-    return found[2] + "\\" + found[3]
-
-
-def code(raw: str, width: int = CELL_WIDTH) -> str:
-    return f"<code>{text(raw, width)}</code>" if raw else ""
 
 
 @dataclass(frozen=True)
@@ -409,26 +377,6 @@ def _assemble(blocks: Sequence[Block], caps: _Caps, artifact: str | None) -> str
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _size(doc: str) -> int:
-    return len(doc.encode("utf-8"))
-
-
-def _largest_fitting(make: Callable[[int], str], high: int, limit: int) -> str | None:
-    """The document with the largest cap in [0, high] that fits, or None if none does."""
-    best = make(0)
-    if _size(best) > limit:
-        return None
-    low = 0
-    while low < high:
-        mid = (low + high + 1) // 2
-        doc = make(mid)
-        if _size(doc) <= limit:
-            low, best = mid, doc
-        else:
-            high = mid - 1
-    return best
-
-
 def render_markdown(
     report: AuditReport, limit: int = GITHUB_SUMMARY_LIMIT, artifact: str | None = "audit.html"
 ) -> str:
@@ -441,12 +389,12 @@ def render_markdown(
         raise ConfigError(f"a Markdown size limit of {limit} bytes is too small (min {MIN_LIMIT})")
     blocks = [block for section in _SECTIONS for block in section(report)]
     full = _assemble(blocks, _Caps(), artifact)
-    if _size(full) <= limit:
+    if size(full) <= limit:
         return full
     longest = max((len(b.lines) for b in blocks if isinstance(b, _Rows)), default=0)
-    fitted = _largest_fitting(
+    fitted = largest_fitting(
         lambda n: _assemble(blocks, _Caps(bulk=n), artifact), longest, limit
-    ) or _largest_fitting(
+    ) or largest_fitting(
         lambda n: _assemble(blocks, _Caps(bulk=0, every=n), artifact), longest, limit
     )
     if fitted is not None:
@@ -457,11 +405,11 @@ def render_markdown(
 def _cut_lines(doc: str, limit: int, artifact: str | None) -> str:
     """Last resort: whole lines up to the limit, open <details> closed, then the pointer."""
     tail = f"\n\n_… cut to fit GitHub's summary limit: the full report is in {_where(artifact)}._\n"
-    budget = limit - _size(tail) - _size("\n</details>") * doc.count("<details>")
+    budget = limit - size(tail) - size("\n</details>") * doc.count("<details>")
     kept: list[str] = []
     used = 0
     for line in doc.splitlines():
-        cost = _size(line) + 1
+        cost = size(line) + 1
         if used + cost > budget:
             break
         kept.append(line)

@@ -24,11 +24,6 @@ def show(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(", ", ": "), default=str)
 
 
-def clip(text: str, width: int) -> str:
-    """`text` cut to `width` characters with an ellipsis (the HTML keeps the whole value)."""
-    return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
-
-
 def live_line(report: AuditReport) -> str:
     live = report.live
     if live is None:

@@ -40,8 +40,8 @@ from provisioner.cli.common import (
     emit,
     live_reader,
     reports_errors,
+    say,
     settings_and_env,
-    stderr,
 )
 from provisioner.cli.tf_common import (
     VarOption,
@@ -88,11 +88,9 @@ def survey(
         env, lambda: document, read_live, subscription_override=subscription, live_source=source
     )
     if analysis.unread:
-        stderr.print(
+        say(
             "azprov: warning: part of the environment could not be read; "
-            "the list below may be incomplete",
-            markup=False,
-            soft_wrap=True,
+            "the list below may be incomplete"
         )
     return Survey(analysis, document, read_config(settings.terraform_dir))
 
@@ -154,15 +152,9 @@ def import_(
     found = survey(settings, environment, state, live, subscription, access)
     planned = imports_for(found)
     for skipped in planned.skipped:
-        stderr.print(
-            f"azprov: skipped {skipped.resource_id}: {skipped.reason}", markup=False, soft_wrap=True
-        )
+        say(f"azprov: skipped {skipped.resource_id}: {skipped.reason}")
     if not planned.blocks:
-        stderr.print(
-            f"nothing to import: {environment.name} has no unmanaged resources azprov can adopt",
-            markup=False,
-            soft_wrap=True,
-        )
+        say(f"nothing to import: {environment.name} has no unmanaged resources azprov can adopt")
         raise typer.Exit(0)
     text = render_imports(planned, environment.name)
     if to_stdout:
@@ -187,11 +179,9 @@ def generate(settings: Settings, env: Environment, variables: Sequence[str]) -> 
     terraform = terraform_for(settings)
     terraform.init(env.state_key)
     terraform.plan(env.var_file, None, variables, generate_config_out=name)
-    stderr.print(
+    say(
         f"wrote {settings.terraform_dir / name}: review it, move the blocks you keep into the "
-        f"configuration, then `azprov plan --env {env.name}`",
-        markup=False,
-        soft_wrap=True,
+        f"configuration, then `azprov plan --env {env.name}`"
     )
 
 
@@ -359,14 +349,12 @@ def carry_out(
     doable = [(p, r) for p, r in remedies if r.action is not None]
     for p, r in remedies:
         if r.action is None:
-            stderr.print(
-                f"azprov: not done for {p.target}: {r.summary}", markup=False, soft_wrap=True
-            )
+            say(f"azprov: not done for {p.target}: {r.summary}")
     if not doable:
-        stderr.print("azprov: nothing azprov can do automatically", markup=False, soft_wrap=True)
+        say("azprov: nothing azprov can do automatically")
         return
     for p, r in doable:
-        stderr.print(f"  {way.value} {p.target}: {r.step}", markup=False, soft_wrap=True)
+        say(f"  {way.value} {p.target}: {r.step}")
     confirm(f"Carry out these {len(doable)} step(s) on {env.name}?", yes)
     by_action: dict[str, list[tuple[Proposal, Remedy]]] = {}
     for p, r in doable:
@@ -411,6 +399,4 @@ def edit_var_file(path: Path, remedies: list[Remedy]) -> None:
         ]
         lines[found.line - 1] = f"{indent}{remedy.new_line}\n"
         path.write_text("".join(lines), encoding="utf-8")
-    stderr.print(
-        f"updated {path}: run `azprov plan --env` to check the result", markup=False, soft_wrap=True
-    )
+    say(f"updated {path}: run `azprov plan --env` to check the result")

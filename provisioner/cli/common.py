@@ -126,7 +126,7 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
             say(f"azprov: error: {exc}")
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
-            stderr.print("azprov: interrupted", markup=False)
+            say("azprov: interrupted")
             raise typer.Exit(130) from None
 
     return wrapper
@@ -164,7 +164,7 @@ class _TerminalProgress:
         self._progress.update(self._task, total=total + count)
 
     def done(self, label: str) -> None:
-        self._progress.update(self._task, advance=1, description=f"read {label}")
+        self._progress.update(self._task, advance=1, description=clean_text(f"read {label}"))
 
 
 @contextmanager
@@ -172,7 +172,7 @@ def progress_for(quiet: bool) -> Iterator[_TerminalProgress | None]:
     if quiet or not stderr.is_terminal or os.environ.get("CI"):
         yield None
         return
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=stderr, transient=True) as progress:
         yield _TerminalProgress(progress)
 

@@ -17,8 +17,8 @@ from provisioner.cli.common import (
     TimeoutOption,
     azure_reader,
     reports_errors,
+    say,
     settings_and_env,
-    stderr,
 )
 from provisioner.cli.tf_common import (
     VarOption,
@@ -98,11 +98,9 @@ def plan(
     meta = current_meta(settings, environment, has_changes=code == 2)
     paths.meta.write_text(meta.to_json(), encoding="utf-8")
     typer.echo(plan_summary(parsed, environment.name))
-    stderr.print(
+    say(
         f"saved {paths.planfile} and {paths.plan_json}; apply it with "
-        f"`azprov apply --env {environment.name}`",
-        markup=False,
-        soft_wrap=True,
+        f"`azprov apply --env {environment.name}`"
     )
     raise typer.Exit(code)
 
@@ -192,9 +190,7 @@ def apply(
         paths.planfile.unlink(missing_ok=True)
         paths.meta.unlink(missing_ok=True)
     else:
-        stderr.print(
-            f"the saved plan for {environment.name} has no changes", markup=False, soft_wrap=True
-        )
+        say(f"the saved plan for {environment.name} has no changes")
         terraform.init(environment.state_key)
     analysis = pipeline.verify(
         environment,

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from provisioner.cli.common import stderr
+from provisioner.cli.common import say
 from provisioner.config import Environment, Settings
 from provisioner.errors import ConfigError
 from provisioner.state import StateDocument, parse_state
@@ -91,5 +91,5 @@ def confirm(question: str, yes: bool) -> None:
             f"{question.rstrip('?')}: refusing without --yes (stdin is not a terminal)"
         )
     if not typer.confirm(question, default=False, err=True):
-        stderr.print("azprov: nothing done", markup=False, soft_wrap=True)
+        say("azprov: nothing done")
         raise typer.Exit(1)

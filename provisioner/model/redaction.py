@@ -56,12 +56,15 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u20
 
 
 def _escape(match: re.Match[str]) -> str:
-    code = ord(match[0])
+    char = match[0]
+    if char in "\t\n\r":
+        return " "  # a line of its own could pass for one of azprov's
+    code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def clean_text(text: str) -> str:
-    """`text` with every control character shown as an escape (`\\x1b`), never sent raw."""
+    """`text` on one line, every other control character shown as an escape (`\\x1b`)."""
     return _CONTROL.sub(_escape, text) if _CONTROL.search(text) else text
 
 

@@ -17,12 +17,13 @@ from typing import Any
 
 from provisioner import __version__
 from provisioner.audit.json_doc import report_from_dict
-from provisioner.audit.markdown import GITHUB_SUMMARY_LIMIT, code, render_markdown
+from provisioner.audit.markdown import GITHUB_SUMMARY_LIMIT, render_markdown
 from provisioner.errors import ConfigError
 from provisioner.model import Finding
 from provisioner.reporters import markdown
 from provisioner.reporters.common import resource_label
 from provisioner.reporters.json_report import analysis_from_dict, finding_from_dict
+from provisioner.reporters.markdown_text import code
 
 # GitHub refuses an issue or comment body longer than this many characters.
 GITHUB_BODY_LIMIT = 65_536

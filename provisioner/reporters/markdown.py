@@ -1,9 +1,10 @@
 """GitHub-flavoured Markdown, for job summaries, drift issues and pull-request comments.
 
 GitHub renders inline HTML, links and images in all three, so every value from Azure or
-the state goes through the audit report's escaper. With a size limit the findings table
-is cut (the rows after the first N, with a line saying how many are left out and where
-they are); the verdict, unread parts and notes always stay.
+the state goes through `markdown_text`, the one escaper all of azprov's Markdown shares.
+With a size limit the findings table is cut (the rows after the first N, with a line
+saying how many are left out and where they are); the verdict, unread parts and notes
+always stay.
 """
 
 from __future__ import annotations
@@ -19,10 +20,7 @@ from provisioner.reporters.common import (
     state_and_azure,
     verdict,
 )
-
-
-def _size(doc: str) -> int:
-    return len(doc.encode("utf-8"))
+from provisioner.reporters.markdown_text import code, largest_fitting, size, text
 
 
 def render(analysis: Analysis, limit: int | None = None, where: str = "the JSON report") -> str:
@@ -30,9 +28,6 @@ def render(analysis: Analysis, limit: int | None = None, where: str = "the JSON 
 
     `where` names the full report in the line that says rows were left out.
     """
-    # The audit's escaper and cutter; imported here so that a table or JSON run of verify
-    # never loads the audit package.
-    from provisioner.audit.markdown import _largest_fitting, code, text
 
     def document(shown: int) -> str:
         found = analysis.findings[:shown]
@@ -72,9 +67,9 @@ def render(analysis: Analysis, limit: int | None = None, where: str = "the JSON 
         return "\n".join(lines).rstrip() + "\n"
 
     full = document(len(analysis.findings))
-    if limit is None or _size(full) <= limit:
+    if limit is None or size(full) <= limit:
         return full
-    fitted = _largest_fitting(document, len(analysis.findings), limit)
+    fitted = largest_fitting(document, len(analysis.findings), limit)
     return fitted if fitted is not None else _cut_lines(document(0), limit, where)
 
 
@@ -82,10 +77,10 @@ def _cut_lines(doc: str, limit: int, where: str) -> str:
     """Last resort (thousands of unread parts): whole lines up to the limit, then a pointer."""
     tail = f"\n_… cut to fit: the full report is {where}._\n"
     kept: list[str] = []
-    used = _size(tail)
+    used = size(tail)
     for line in doc.splitlines():
-        if used + _size(line) + 1 > limit:
+        if used + size(line) + 1 > limit:
             break
         kept.append(line)
-        used += _size(line) + 1
+        used += size(line) + 1
     return "\n".join(kept) + tail

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from provisioner.model import Analysis
+from provisioner.model import Analysis, clean_text
 from provisioner.reporters.common import (
     explained,
     headline,
@@ -24,7 +24,7 @@ SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 def render(analysis: Analysis, color: bool = False, width: int = 120) -> str:
     out = io.StringIO()
     console = Console(file=out, force_terminal=color, no_color=not color, width=width)
-    console.print(Text(headline(analysis)))
+    console.print(_text(headline(analysis)))
     if analysis.findings:
         table = Table(show_lines=False, header_style="bold")
         table.add_column("severity")
@@ -41,17 +41,21 @@ def render(analysis: Analysis, color: bool = False, width: int = 120) -> str:
                 f.attribute or "",
                 *state_and_azure(f),
             )
-            table.add_row(Text(sev, style=SEVERITY_STYLE[sev]), *map(Text, cells))
+            table.add_row(Text(sev, style=SEVERITY_STYLE[sev]), *map(_text, cells))
         console.print(table)
     for f in explained(analysis):
-        console.print(Text(f"{f.kind.value}: {resource_label(f)}: {f.message}"))
+        console.print(_text(f"{f.kind.value}: {resource_label(f)}: {f.message}"))
     for note in analysis.notes:
-        console.print(Text(f"note: {note}"))
+        console.print(_text(f"note: {note}"))
     for u in analysis.unread:
-        console.print(
-            f"[red]could not read[/] {u.what} under {u.scope}: {u.reason}", highlight=False
-        )
+        line = _text(f" {u.what} under {u.scope}: {u.reason}")
+        console.print(Text("could not read", style="red") + line)
     if analysis.not_checked:
-        console.print(Text(not_checked_line(analysis)))
+        console.print(_text(not_checked_line(analysis)))
     console.print(Text(verdict(analysis), style="bold"))
     return out.getvalue()
+
+
+def _text(raw: str, style: str = "") -> Text:
+    """Text from Azure or a file for the terminal: no markup, no control characters."""
+    return Text(clean_text(raw), style=style)
