@@ -244,3 +244,48 @@ def test_timeout_option_and_environment_variable(
     assert "waiting 45 s more would overrun the run's 30 s deadline" in reasons
     bad = verify(tmp_path, prod, "--timeout", "0")
     assert bad.exit_code != 0 and "--timeout" in bad.stderr
+
+
+# -- no credentials ------------------------------------------------------------------------
+
+
+class _NoCredentials:
+    """Fails the way DefaultAzureCredential does, logging a warning per credential tried."""
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        import logging
+
+        from azure.core.exceptions import ClientAuthenticationError
+
+        for name in ("environment", "managed_identity", "azure_cli", "azure_powershell"):
+            logging.getLogger(f"azure.identity._credentials.{name}").warning(
+                "%s.get_token failed: unavailable\nTroubleshooting: https://aka.ms/x", name
+            )
+        raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token")
+
+    get_token_info = get_token
+
+
+def test_without_credentials_the_failure_is_one_line_naming_what_to_set(
+    tmp_path: Path, rsps: responses.RequestsMock, prod: Environment, monkeypatch: Any
+) -> None:
+    import logging
+
+    from provisioner.cli import build_app
+
+    azure = logging.getLogger("azure")
+    monkeypatch.setattr(azure, "level", azure.level)
+    monkeypatch.setattr(azure, "propagate", azure.propagate)
+    monkeypatch.setattr(logging.getLogger(), "handlers", list(logging.getLogger().handlers))
+    serve(rsps, prod)
+    monkeypatch.setattr("provisioner.cli.common.credential_from_environment", _NoCredentials)
+    state = str(write_state(tmp_path, prod))
+    cli = build_app(["verify"])
+    result = runner.invoke(cli, ["verify", "--env", "prod", "--state", state])
+    assert result.exit_code == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("azprov: error: no usable Azure credentials (tried AZPROV_ACCESS_TOKEN")
+    assert "az login" in line and "AZURE_CLIENT_ID" in line and "--debug" in line
+    debug = runner.invoke(cli, ["--debug", "verify", "--env", "prod", "--state", state])
+    assert debug.exit_code == 1
+    assert "azure_cli.get_token failed" in debug.stderr  # --debug shows each attempt

@@ -8,6 +8,7 @@ is a fair share of a sub-second run.
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
 from collections.abc import Iterable
 from typing import Any
@@ -36,15 +37,43 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def configure_logging(debug: bool) -> None:
+    """The Azure SDK's log lines stay off the terminal unless `--debug` asks for all of them.
+
+    Without this, azure-identity prints a warning for every credential it tries before
+    azprov's one line says what to do.
+    """
+    azure = logging.getLogger("azure")
+    azure.propagate = False
+    for handler in [h for h in azure.handlers if getattr(h, "azprov", False)]:
+        azure.removeHandler(handler)
+    if not debug:
+        azure.setLevel(logging.CRITICAL + 1)
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    handler.azprov = True  # type: ignore[attr-defined]
+    azure.addHandler(handler)
+    azure.setLevel(logging.DEBUG)
+
+
 def root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+    debug: bool = typer.Option(
+        False,
+        "--debug",
+        envvar="AZPROV_DEBUG",
+        help="Show the Azure SDK's and azprov's log lines (requests, retries, sign-in attempts) "
+        "on stderr. Tokens are never logged.",
     ),
 ) -> None:
     """Audit Azure environments against their Terraform state.
 
     Exit codes, like `terraform plan -detailed-exitcode`: 0 clean, 2 findings, 1 error.
     """
+    configure_logging(debug)
 
 
 def build_app(names: Iterable[str] = COMMANDS) -> typer.Typer:

@@ -4,7 +4,7 @@ Nothing outside this package talks HTTP; what leaves it is ARM JSON with secrets
 """
 
 from provisioner.live.arm import DEFAULT_ARM_ENDPOINT, ArmClient, Connection
-from provisioner.live.credentials import credential_from_environment, quiet_sdk_logs
+from provisioner.live.credentials import credential_from_environment
 from provisioner.live.inventory import Confirmation, Inventory, Progress, Scope, read_inventory
 from provisioner.live.snapshot import load_snapshot, snapshot_to_json
 from provisioner.live.throttle import DEFAULT_TIMEOUT_S, Deadline, OutOfTime, Throttle
@@ -23,7 +23,6 @@ __all__ = [
     "Throttle",
     "credential_from_environment",
     "load_snapshot",
-    "quiet_sdk_logs",
     "read_inventory",
     "snapshot_to_json",
 ]

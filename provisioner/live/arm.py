@@ -128,6 +128,8 @@ class ArmClient:
                 ARMChallengeAuthenticationPolicy(connection.credential, scope),
                 *connection.extra_policies,
                 policies.SensitiveHeaderCleanupPolicy(),
+                # `--debug`: each request and answer, the Authorization header redacted
+                policies.HttpLoggingPolicy(),
             ],
         )
 

@@ -1,13 +1,13 @@
 """Who azprov is to Azure: a bearer token from the environment, or azure-identity's chain.
 
 azure-identity logs a warning for every credential of DefaultAzureCredential's chain that
-fails, tens of lines before the one that matters. Those loggers stay quiet unless
-`--debug` asks for them; a failure is then one line naming what was tried and what to set.
+fails, tens of lines before the one that matters; the CLI keeps the SDK's loggers quiet
+unless `--debug` asks for them, and a failure is one line naming what was tried and what
+to set (`no_credentials_message`).
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 from collections.abc import Mapping
@@ -52,19 +52,6 @@ def credential_from_environment(environ: Mapping[str, str] = os.environ) -> Toke
     from azure.identity import DefaultAzureCredential  # slow import; only when needed
 
     return DefaultAzureCredential(exclude_interactive_browser_credential=True)
-
-
-def quiet_sdk_logs(debug: bool = False) -> None:
-    """Keep the Azure SDK's log lines off the terminal, or show them all with `--debug`."""
-    azure = logging.getLogger("azure")
-    if debug:
-        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
-        azure.setLevel(logging.DEBUG)
-        return
-    azure.setLevel(logging.CRITICAL + 1)
-    azure.propagate = False
-    if not azure.handlers:
-        azure.addHandler(logging.NullHandler())
 
 
 def no_credentials_message(status: int | None = None) -> str:
