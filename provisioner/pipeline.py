@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
+from provisioner.analysers.attribution import attribute, parse_changes
 from provisioner.analysers.drift import DriftResult, drift_findings
 from provisioner.analysers.isolation import EnvironmentData
 from provisioner.checks import Checks, run_checks
 from provisioner.config import Environment
 from provisioner.errors import AzprovError
 from provisioner.live import Inventory
-from provisioner.model import Analysis, Resource, ResourceId, Unread
+from provisioner.model import Analysis, Finding, Resource, ResourceId, Unread
+from provisioner.registry import by_tf_type
 from provisioner.scope import (
     Scope,
     live_resources,
@@ -166,7 +168,8 @@ def examine(
     if drift.checked == 0 and not drift.unknown:
         unread.append(Unread("state", "resources", _nothing_checked(state, env)))
     not_checked = (*drift.not_checked, *without_id(state))
-    findings = [*drift.findings, *outcome.findings]
+    notes = [*inventory.notes, *outcome.notes]
+    findings = [*attributed(drift.findings, inventory, notes), *outcome.findings]
     analysis = Analysis(
         environment=env.name,
         subscription_id=inventory.subscription_id,
@@ -176,9 +179,26 @@ def examine(
         not_checked=not_checked,
         live_source=live_source,
         live_taken_at=inventory.taken_at,
-        notes=tuple(outcome.notes),
+        notes=tuple(notes),
     )
     return Examination(analysis, tuple(outcome.others))
+
+
+def attributed(
+    findings: Sequence[Finding], inventory: Inventory, notes: list[str]
+) -> list[Finding]:
+    """Drift findings with who made each change, from the inventory's change records."""
+    if inventory.changes is None:
+        return list(findings)
+    changes, bad = parse_changes(inventory.changes)
+    if bad:
+        notes.append(f"{bad} change records could not be read and were left out")
+    return attribute(findings, changes, _arm_path)
+
+
+def _arm_path(finding: Finding) -> str | None:
+    spec = by_tf_type(finding.type or "")
+    return spec.arm_path(finding.attribute) if spec and finding.attribute else None
 
 
 def without_id(state: StateDocument) -> list[str]:

@@ -67,6 +67,8 @@ class ArmFake:
     graph_queries: list[dict[str, Any]] = field(default_factory=list)
     # Called with (method, path) as each request arrives, on the requesting thread.
     on_request: Callable[[str, str], None] | None = None
+    # Resource Graph's `resourcechanges` records (each row's `properties`), in no order.
+    change_rows: list[dict[str, Any]] = field(default_factory=list)
 
     def install(self, rsps: responses.RequestsMock) -> None:
         pattern = re.compile(re.escape(self.endpoint) + r"/.*")
@@ -77,7 +79,12 @@ class ArmFake:
 
     @property
     def graph_requests(self) -> int:
-        return sum(1 for _, path in self.calls if path.lower().endswith(GRAPH_PATH))
+        """Resource Graph inventory queries (pages included), not change-record queries."""
+        return sum(1 for q in self.graph_queries if not _is_changes(q["query"]))
+
+    @property
+    def change_queries(self) -> int:
+        return sum(1 for q in self.graph_queries if _is_changes(q["query"]))
 
     def _answer(self, request: Any) -> tuple[int, Mapping[str, str], str]:
         url = urlsplit(request.url)
@@ -88,6 +95,8 @@ class ArmFake:
             self.on_request(request.method, path)
         query = parse_qs(url.query)
         assert "api-version" in query, f"no api-version on {request.url}"
+        if request.method == "POST" and path.lower().endswith(GRAPH_PATH):
+            self.graph_queries.append(json.loads(request.body))  # answered or not
         status, headers, body = self._respond(request, path, query)
         if status == 0:  # scripted: the connection drops before any answer
             raise requests.ConnectionError("connection reset by the fake")
@@ -200,11 +209,12 @@ class ArmFake:
     # -- Azure Resource Graph ------------------------------------------------------------
 
     def _graph(self, request: dict[str, Any]) -> dict[str, Any]:
-        self.graph_queries.append(request)
         assert request["subscriptions"] == [self.env.subscription], request["subscriptions"]
         options = request.get("options") or {}
         assert options.get("resultFormat") == "objectArray", options
         kql = request["query"]
+        if _is_changes(kql):
+            return self._page_rows(self._changes(kql), options)
         groups = _kql_list(kql, "resourceGroup")
         tagged = re.search(r"tags\['environment'\]\s*=~\s*'([^']*)'", kql)
         rows = self._graph_rows(groups, tagged.group(1).lower() if tagged else None)
@@ -216,6 +226,20 @@ class ArmFake:
                 if len(key.strip("/").split("/")) == 4 and str(b["name"]).lower() in names
             ]
         rows.sort(key=lambda r: str(r["id"]).lower())
+        return self._page_rows(rows, options)
+
+    def _changes(self, kql: str) -> list[dict[str, Any]]:
+        """Change rows whose target the query's `==` / `startswith` literals select."""
+        exact = set(re.findall(r"target == '([^']*)'", kql))
+        prefixes = tuple(re.findall(r"target startswith '([^']*)'", kql))
+        return [
+            {"properties": row}
+            for row in self.change_rows
+            if (target := str(row.get("targetResourceId", "")).lower()) in exact
+            or target.startswith(prefixes)
+        ]
+
+    def _page_rows(self, rows: list[dict[str, Any]], options: dict[str, Any]) -> dict[str, Any]:
         start = int(options.get("$skipToken") or 0)
         size = min(int(options.get("$top") or 100), self.graph_page_size)
         page: dict[str, Any] = {
@@ -268,6 +292,10 @@ def _kql_list(kql: str, column: str) -> set[str]:
     """The lower-cased string literals of `column in~ ('a', 'b')`."""
     found = re.search(rf"\b{column}\s+in~\s*\(([^)]*)\)", kql)
     return {s.lower() for s in re.findall(r"'([^']*)'", found.group(1))} if found else set()
+
+
+def _is_changes(kql: str) -> bool:
+    return kql.lstrip().lower().startswith("resourcechanges")
 
 
 def _generic(body: dict[str, Any]) -> dict[str, Any]:
@@ -376,7 +404,8 @@ def list_path_requests(env: Environment, state: Environment | None = None) -> in
 
     Per group: the group, its generic list, one typed list per registered type present in
     the state or in Azure, one list per scope-placed type; the tag read; one list per
-    parent and child type. (Tagged resources outside the groups add a GET each.)
+    parent and child type; the change records' query. (Tagged resources outside the
+    groups add a GET each.)
     """
     state = state or env
     groups = {_parent(str(r["instances"][0]["attributes"]["id"])) for r in state.state_resources}
@@ -385,7 +414,7 @@ def list_path_requests(env: Environment, state: Environment | None = None) -> in
         2 + len(_top_level_types(env, state, g)) + len(listed_at(Placement.SCOPE)) for g in groups
     )
     children = sum(len(children_of(ResourceId.parse(p).arm_type)) for p in _parents(env, state))
-    return per_group + 1 + children
+    return per_group + 1 + children + 1  # and the change records' query
 
 
 def graph_path_requests(env: Environment, state: Environment | None = None, pages: int = 1) -> int:
@@ -395,4 +424,4 @@ def graph_path_requests(env: Environment, state: Environment | None = None, page
     groups = {g for g in groups if g.count("/") == 4}
     scopes = len(groups) * len(listed_at(Placement.SCOPE))
     children = sum(len(children_of(ResourceId.parse(p).arm_type)) for p in _parents(env, state))
-    return pages + scopes + children
+    return pages + scopes + children + 1  # and the change records' query

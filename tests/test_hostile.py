@@ -230,7 +230,9 @@ def test_the_deadline_also_bounds_resource_graph_and_the_reads_after_it(
     not_read = {u.what.rsplit("/", 1)[-1] for u in run.analysis.unread}
     assert not_read == {"roleAssignments", "firewallRules", "databases"}
     assert all("300 s deadline" in u.reason for u in run.analysis.unread)
-    assert run.inventory.notes == ()  # no fallback to lists after the time is up
+    # no fallback to lists after the time is up, and no attribution query either
+    [note] = run.inventory.notes
+    assert note.startswith("changes are not attributed") and "deadline" in note
 
 
 def test_timeout_option_and_environment_variable(

@@ -191,7 +191,7 @@ def test_query_pages_on_skip_token(rsps: responses.RequestsMock, prod: Environme
     run = run_verify(prod)
     assert run.analysis.exit_code == 0
     assert fake.graph_requests == 3
-    first, second, third = fake.graph_queries
+    first, second, third = [q for q in fake.graph_queries if q["query"].startswith("resources")]
     assert first["query"] == second["query"] == third["query"]
     assert "$skipToken" not in first["options"]
     assert (second["options"]["$skipToken"], third["options"]["$skipToken"]) == ("3", "6")
@@ -308,7 +308,8 @@ def test_a_group_the_index_has_not_seen_yet_is_listed_not_read_resource_by_resou
     confirming = sum(1 if n > 1 else n for n in per_type.values())
     assert confirming < len(top_level)
     assert len(fake.calls) == graph_path_requests(prod) + confirming
-    assert len({p for _, p in fake.calls}) == len(fake.calls)
+    reads = [p for m, p in fake.calls if m == "GET"]
+    assert len(set(reads)) == len(reads)
 
 
 def test_a_real_change_is_confirmed_and_reported(
@@ -381,14 +382,16 @@ def test_an_unusable_resource_graph_falls_back_to_lists_and_says_so_once(
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(f"azprov: note: Azure Resource Graph is not usable here (HTTP {status}")
     assert f"{code}: {message}" in line
-    assert line.endswith("which is slower")
+    assert line.endswith("which is slower, and without who made each change")
     args = ["verify", "--env", "prod", "--state", state, "-f", "json"]
     lists = runner.invoke(app, [*args, "--no-resource-graph"])
     assert json.loads(result.stdout)["findings"] == json.loads(lists.stdout)["findings"]
-    # azprov never registers a provider (a write) to make Resource Graph work
-    assert [p for m, p in fake.calls if m == "POST"] == [
+    # azprov never registers a provider (a write) to make Resource Graph work: its only
+    # POSTs are queries (the refused inventory; the second run's change records)
+    assert {p for m, p in fake.calls if m == "POST"} == {
         "/providers/Microsoft.ResourceGraph/resources"
-    ]
+    }
+    assert fake.graph_requests == 1
 
 
 def test_a_resource_graph_outage_falls_back_after_its_retries(
@@ -412,5 +415,7 @@ def test_snapshot_reads_with_lists_not_the_index(
     out = tmp_path / "live.json"
     result = runner.invoke(app, ["snapshot", "--env", "prod", "--state", state, "-o", str(out)])
     assert result.exit_code == 0
-    assert fake.graph_requests == 0
-    assert fake.calls and all(m == "GET" for m, _ in fake.calls)
+    assert fake.graph_requests == 0  # the index is never the inventory of a snapshot
+    assert fake.change_queries == 1  # its change records are kept, to explain findings
+    posts = [p for m, p in fake.calls if m != "GET"]
+    assert posts == ["/providers/Microsoft.ResourceGraph/resources"]

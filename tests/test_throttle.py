@@ -112,7 +112,10 @@ def test_429_waits_as_long_as_retry_after_says(
     run = run_verify(prod, resource_graph=resource_graph, clock=clock)
     assert run.analysis.exit_code == 0
     assert sorted(clock.slept) == [3, 7]
-    assert sum(1 for p in fake.requests if p.lower().endswith(first)) == 2
+    if resource_graph:
+        assert fake.graph_requests == 2  # the query, again after the 429
+    else:
+        assert sum(1 for p in fake.requests if p.lower().endswith(first)) == 2
 
 
 def test_retry_after_as_an_http_date(rsps: responses.RequestsMock, prod: Environment) -> None:
@@ -168,8 +171,10 @@ def test_waits_add_up_against_one_deadline_per_run(
     assert run.analysis.exit_code == 1
     [unread] = run.analysis.unread
     assert unread.what == "Azure Resource Graph" and "deadline" in unread.reason
-    # time spent: no fallback to lists that would be throttled too, and no note saying so
-    assert run.inventory.notes == ()
+    # time spent: no fallback to lists that would be throttled too, and no note saying so;
+    # the change records are not read either
+    [note] = run.inventory.notes
+    assert note.startswith("changes are not attributed")
     assert fake.graph_requests == 3
     assert not [p for p in fake.requests if p.lower().endswith(APPS_LIST)]
     assert run.analysis.findings == ()
@@ -210,7 +215,8 @@ def test_resource_graph_quota_spent_waits_for_its_reset(
     fake = serve(rsps, prod, graph_page_size=3, headers=quota)
     assert run_verify(prod, clock=clock).analysis.exit_code == 0
     assert fake.graph_requests == 3
-    assert clock.slept == [4, 4]  # before pages 2 and 3; ARM's own reads do not wait
+    # before pages 2 and 3 and the change records' query; ARM's own reads do not wait
+    assert clock.slept == [4, 4, 4]
 
 
 def test_few_reads_left_means_one_request_at_a_time(
@@ -234,8 +240,8 @@ def test_no_secret_is_ever_fetched(
 ) -> None:
     fake = serve(rsps, example)
     assert run_verify(example, resource_graph=resource_graph).analysis.exit_code == 2
-    posts = [path for method, path in fake.calls if method != "GET"]
-    assert posts == (["/providers/Microsoft.ResourceGraph/resources"] if resource_graph else [])
+    posts = {path for method, path in fake.calls if method != "GET"}
+    assert posts == {"/providers/Microsoft.ResourceGraph/resources"}  # queries only
     secret_actions = ("listsecrets", "listcredentials", "listkeys", "listconnectionstrings")
     assert not [p for _, p in fake.calls if p.lower().endswith(secret_actions)]
 

@@ -221,7 +221,7 @@ def _drift_rows(items: Iterable[DriftItem]) -> list[list[str]]:
             code(d.finding.attribute or ""),
             code(finding_expected(d.finding)),
             code(finding_value(d.finding)),
-            text(d.why),
+            text(d.why + (f"; {d.finding.attribution.line()}" if d.finding.attribution else "")),
         ]
         for d in items
     ]

@@ -211,8 +211,9 @@ def azure_reader(access: AzureAccess) -> Callable[[Scope], Inventory]:
                 progress,
                 resource_graph=access.resource_graph,
             )
-        for note in inventory.notes:
-            say(f"azprov: note: {note}")
+        if access.quiet:  # the table shows them with the findings
+            for note in inventory.notes:
+                say(f"azprov: note: {note}")
         return inventory
 
     return read

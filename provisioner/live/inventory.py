@@ -42,7 +42,7 @@ from provisioner.live.reads import (
     tagged_read,
     typed_list,
 )
-from provisioner.live.resource_graph import IncompleteResult, query_environment
+from provisioner.live.resource_graph import IncompleteResult, query_changes, query_environment
 from provisioner.live.throttle import OutOfTime
 from provisioner.model import (
     ANY_TOP_LEVEL,
@@ -109,6 +109,9 @@ class Inventory:
     # ID keys azprov could not read in full (a body without its properties whose full read
     # failed): reported neither clean nor drifted; `unread` says why.
     unknown: frozenset[str] = frozenset()
+    # Resource Graph's change records (`resourcechanges` rows' properties, as stored) for
+    # the environment's groups, or None when they could not be read (`notes` says why).
+    changes: tuple[dict[str, Any], ...] | None = None
 
     def confirmed(self, flagged: Iterable[ResourceId]) -> Inventory:
         """This inventory with every flagged resource read again, directly.
@@ -153,17 +156,20 @@ def read_inventory(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     *,
     resource_graph: bool = False,
+    attribution: bool = True,
 ) -> Inventory:
     """Read `scope` from Azure: through one Resource Graph query, or with lists.
 
     With `resource_graph`, the result carries `confirm` (the screen's flags are re-read
     directly before they are reported); without it, or when Resource Graph is unusable,
-    every read is direct.
+    every read is direct. With `attribution`, one more Resource Graph query (plus its
+    pages) reads the last 14 days of recorded changes in the environment's groups.
     """
     taken_at = clock().isoformat(timespec="seconds").replace("+00:00", "Z")
     reader = _Reader(arm, scope, progress or _Quiet())
     method = reader.run(resource_graph)
     unknown = reader.unknown()  # adds an `unread` line for each
+    changes = reader.read_changes() if attribution else None
     return Inventory(
         subscription_id=scope.subscription_id,
         taken_at=taken_at,
@@ -175,6 +181,7 @@ def read_inventory(
         method=method,
         confirm=partial(confirm_by_reads, arm) if method == RESOURCE_GRAPH else None,
         unknown=unknown,
+        changes=changes,
     )
 
 
@@ -216,6 +223,8 @@ class _Reader:
         self.unread: list[Unread] = []
         self.notes: list[str] = []
         self.method = LISTS
+        # Why Resource Graph could not be used, when it could not.
+        self.graph_refused: str | None = None
         self._submitted: set[tuple[str, str, bool]] = set()
         self._pending: dict[Future[list[Body]], Read | None] = {}
         self._pool: ThreadPoolExecutor | None = None
@@ -315,9 +324,11 @@ class _Reader:
                 # The list path would draw on the same spent time: say what is unknown.
                 self.unread.append(Unread(scope, GRAPH, reason))
                 return
+            self.graph_refused = reason
             self.notes.append(
                 f"{GRAPH} is not usable here ({reason}); reading with one list call per "
-                "resource group and type instead, which is slower"
+                "resource group and type instead, which is slower, and without who made "
+                "each change"
             )
             self.method = LISTS
             self._submit(self._list_path())
@@ -354,6 +365,24 @@ class _Reader:
         return reads
 
     # -- the result ----------------------------------------------------------------------
+
+    def read_changes(self) -> tuple[dict[str, Any], ...] | None:
+        """The change records of every group read (tagged resources' groups included)."""
+        if self.graph_refused is not None:
+            return None  # the note that says so is the fallback's
+        why = "changes are not attributed (who made them is not shown)"
+        groups = {*self.groups}
+        for key in self.bodies:
+            group = ResourceId.parse(key).resource_group
+            if group:
+                groups.add(group)
+        try:
+            return tuple(query_changes(self.arm, sorted(groups, key=str.lower)))
+        except (AzureError, IncompleteResult, ValueError) as exc:
+            _raise_if_fatal(exc)
+            reason = _one_line(exc)
+            self.notes.append(f"{why}: {GRAPH}'s resourcechanges table was not read ({reason})")
+            return None
 
     def coverage(self) -> Coverage:
         return Coverage(frozenset(self.listed), frozenset(self.fetched), frozenset(self.subtree))

@@ -82,7 +82,35 @@ def query_environment(
     arm: ArmClient, resource_groups: Iterable[str], environment: str = ""
 ) -> list[Body]:
     """Every page of `graph_query`, as ARM-shaped bodies (see `body_from_row`)."""
-    query = graph_query(resource_groups, environment)
+    rows = query_rows(arm, graph_query(resource_groups, environment))
+    return [body for body in map(body_from_row, rows) if body is not None]
+
+
+def changes_query(subscription: str, resource_groups: Iterable[str]) -> str:
+    """The last 14 days of recorded changes to anything in the groups (or the groups)."""
+    targets = []
+    for group in dict.fromkeys(g.lower() for g in resource_groups):
+        rg_id = f"/subscriptions/{subscription}/resourcegroups/{group}".lower()
+        targets.append(f"target == {kql_string(rg_id)}")
+        targets.append(f"target startswith {kql_string(rg_id + '/')}")
+    matches = " or ".join(targets) or "false"
+    return (
+        "resourcechanges "
+        "| extend target = tolower(tostring(properties.targetResourceId)) "
+        f"| where {matches} "
+        "| project properties"
+    )
+
+
+def query_changes(arm: ArmClient, resource_groups: Iterable[str]) -> list[dict[str, Any]]:
+    """Resource Graph's change records for the groups: each row's `properties`, as stored."""
+    rows = query_rows(arm, changes_query(arm.subscription_id, resource_groups))
+    return [row["properties"] for row in rows if isinstance(row, Mapping)
+            and isinstance(row.get("properties"), dict)]  # fmt: skip
+
+
+def query_rows(arm: ArmClient, query: str) -> list[Any]:
+    """Every row of a Resource Graph query, page by page (`$skipToken`)."""
     rows: list[Any] = []
     skip_token: str | None = None
     tokens: set[str] = set()
@@ -101,7 +129,7 @@ def query_environment(
         if not token:
             if str(page.get("resultTruncated")).lower() == "true":
                 raise IncompleteResult("Resource Graph truncated the result without a page token")
-            return [body for body in map(body_from_row, rows) if body is not None]
+            return rows
         if not isinstance(token, str) or token in tokens:
             raise IncompleteResult("Resource Graph's page tokens repeat")
         tokens.add(token)

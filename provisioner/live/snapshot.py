@@ -34,7 +34,10 @@ def snapshot_to_json(inventory: Inventory, environment: str) -> str:
             "fetched": sorted(inventory.coverage.fetched),
         },
         "unread": [vars(u) for u in inventory.unread],
+        "notes": list(inventory.notes),
         "resources": [without_secret_values(body) for body in inventory.bodies],
+        # Resource Graph's change records, so that `--live` explains findings offline too.
+        "changes": None if inventory.changes is None else list(inventory.changes),
     }
     return json.dumps(doc, indent=2, sort_keys=False) + "\n"
 
@@ -84,6 +87,7 @@ def load_snapshot(path: Path, environment: str) -> Inventory:
             ),
             unread=unread,
             unknown=thin_keys(bodies),
+            changes=_changes(doc.get("changes")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise SnapshotError(f"{path} is not a complete azprov snapshot: {exc!r}") from None
@@ -93,3 +97,11 @@ def _bodies(items: Any) -> list[dict[str, Any]]:
     if not isinstance(items, list) or not all(isinstance(i, dict) and "id" in i for i in items):
         raise ValueError("'resources' must be a list of ARM objects with an 'id'")
     return items
+
+
+def _changes(rows: Any) -> tuple[dict[str, Any], ...] | None:
+    if rows is None:
+        return None
+    if not isinstance(rows, list):
+        raise ValueError("'changes' must be a list of change records")
+    return tuple(row for row in rows if isinstance(row, dict))

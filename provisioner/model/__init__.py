@@ -1,6 +1,13 @@
 """The one model both sides are normalized into. Standard library only."""
 
-from provisioner.model.finding import Analysis, Finding, FindingKind, Severity, Unread
+from provisioner.model.finding import (
+    Analysis,
+    Attribution,
+    Finding,
+    FindingKind,
+    Severity,
+    Unread,
+)
 from provisioner.model.live import ANY_TOP_LEVEL, Coverage
 from provisioner.model.redaction import (
     REDACTED,
@@ -23,6 +30,7 @@ __all__ = [
     "REDACTED",
     "UNREADABLE",
     "Analysis",
+    "Attribution",
     "Coverage",
     "Finding",
     "FindingKind",

@@ -30,6 +30,39 @@ class Severity(StrEnum):
 
 
 @dataclass(frozen=True)
+class Attribution:
+    """Who made the change behind a finding, as Azure recorded it."""
+
+    changed_by: str | None
+    changed_by_type: str | None
+    client_type: str | None
+    operation: str | None
+    changed_at: str | None  # ISO 8601, UTC
+    correlation_id: str | None
+    # "system" when the platform or Azure Policy made it, else "user" (see attribution.py).
+    origin: str = "user"
+    source: str = "Azure Resource Graph"  # or "Activity Log"
+
+    def who(self) -> str:
+        """`ops-admin@contoso.com via Azure Portal, 2026-11-30 14:02 UTC`."""
+        who = self.changed_by or "an unnamed principal"
+        via = f" via {self.client_type}" if self.client_type else ""
+        when = f", {_minute(self.changed_at)}" if self.changed_at else ""
+        system = " (a system change)" if self.origin == "system" else ""
+        return f"{who}{via}{when}{system}"
+
+    def line(self) -> str:
+        """`changed by ops-admin@contoso.com via Azure Portal, 2026-11-30 14:02 UTC`."""
+        return f"changed by {self.who()}"
+
+
+def _minute(stamp: str) -> str:
+    """`2026-11-30T14:02:11.123Z` -> `2026-11-30 14:02 UTC`."""
+    day, _, clock = stamp.replace("Z", "").partition("T")
+    return f"{day} {clock[:5]} UTC" if clock else stamp
+
+
+@dataclass(frozen=True)
 class Finding:
     """One thing a reviewer should look at. Values are redacted before they get here."""
 
@@ -44,6 +77,8 @@ class Finding:
     actual: Any = None
     # The policy rule that produced a `policy` finding (`pg-backup-retention`), else None.
     rule: str | None = None
+    # Drift only: the newest recorded change that explains it, when Azure recorded one.
+    attribution: Attribution | None = None
 
     @property
     def sort_key(self) -> tuple[int, str, str, str]:

@@ -193,3 +193,20 @@ class TypeSpec:
     def entry(self, attribute: str) -> Entry | None:
         """The table entry behind a normalized name (`template.container[api].image`)."""
         return self._entries_by_name.get(_BRACKETS.sub("", attribute))
+
+    def arm_path(self, attribute: str) -> str | None:
+        """Where in an ARM body a normalized attribute is read: `properties.sku.name`.
+
+        For a member of a list it is the list's path (`properties.template.containers`);
+        for a tag, `tags.<key>`.
+        """
+        steps = _BRACKETS.sub("", attribute).split(".")
+        for n in range(1, len(steps) + 1):
+            entry = self._entries_by_name.get(".".join(steps[:n]))
+            if isinstance(entry, Each):
+                return entry.arm
+        entry = self.entry(attribute)
+        if isinstance(entry, MapOf):
+            found = re.search(r"\[([^\]]*)\]$", attribute)
+            return f"{entry.arm}.{found[1]}" if found else entry.arm
+        return entry.arm if entry is not None else None

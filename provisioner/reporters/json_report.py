@@ -6,11 +6,20 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from provisioner.model import Analysis, Finding, FindingKind, Severity, Unread, redact_value
+from provisioner.model import (
+    Analysis,
+    Attribution,
+    Finding,
+    FindingKind,
+    Severity,
+    Unread,
+    redact_value,
+)
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
     extra = {"rule": finding.rule} if finding.rule else {}
+    who = finding.attribution
     return {
         "kind": finding.kind.value,
         "address": finding.address,
@@ -22,6 +31,20 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "severity": finding.severity.value,
         "message": finding.message,
         **extra,
+        "attribution": attribution_dict(who) if who else None,
+        "origin": who.origin if who else None,
+    }
+
+
+def attribution_dict(who: Attribution) -> dict[str, Any]:
+    return {
+        "changed_by": who.changed_by,
+        "changed_by_type": who.changed_by_type,
+        "client_type": who.client_type,
+        "operation": who.operation,
+        "changed_at": who.changed_at,
+        "correlation_id": who.correlation_id,
+        "source": who.source,
     }
 
 
@@ -53,6 +76,21 @@ def finding_from_dict(doc: Mapping[str, Any]) -> Finding:
         expected=doc.get("expected"),
         actual=doc.get("actual"),
         rule=doc.get("rule"),
+        attribution=_attribution(doc.get("attribution"), doc.get("origin")),
+    )
+
+
+def _attribution(doc: Any, origin: Any) -> Attribution | None:
+    if not isinstance(doc, Mapping):
+        return None
+    fields = ("changed_by", "changed_by_type", "client_type", "operation", "changed_at")
+    values = {k: (str(doc[k]) if doc.get(k) is not None else None) for k in fields}
+    correlation = doc.get("correlation_id")
+    return Attribution(
+        **values,
+        correlation_id=str(correlation) if correlation is not None else None,
+        origin=str(origin or "user"),
+        source=str(doc.get("source") or "Azure Resource Graph"),
     )
 
 

@@ -33,10 +33,12 @@ def render(analysis: Analysis, limit: int | None = None, where: str = "the JSON 
         found = analysis.findings[:shown]
         lines = [f"## azprov verify: {code(analysis.environment)}", ""]
         lines += [f"**{text(verdict(analysis), 10_000)}**", "", f"_{text(headline(analysis))}_", ""]
+        attributed = any(f.attribution for f in found)
         if found:
+            extra = " changed by |" if attributed else ""
             lines += [
-                "| severity | kind | resource | attribute | state | Azure |",
-                "|---|---|---|---|---|---|",
+                "| severity | kind | resource | attribute | state | Azure |" + extra,
+                "|---|---|---|---|---|---|" + ("---|" if attributed else ""),
             ]
             for f in found:
                 # presence words ("present", "absent") are ours; values are Azure's
@@ -48,6 +50,8 @@ def render(analysis: Analysis, limit: int | None = None, where: str = "the JSON 
                     code(f.attribute or ""),
                     *(value(v) for v in state_and_azure(f)),
                 ]
+                if attributed:
+                    cells.append(text(f.attribution.who()) if f.attribution else "")
                 lines.append("| " + " | ".join(c or " " for c in cells) + " |")
             lines.append("")
         left = len(analysis.findings) - len(found)

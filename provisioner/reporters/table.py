@@ -33,14 +33,14 @@ def render(analysis: Analysis, color: bool = False, width: int = 120) -> str:
         table.add_column("attribute", ratio=2, overflow="fold")
         table.add_column("state", ratio=2, overflow="fold")
         table.add_column("Azure", ratio=2, overflow="fold")
+        attributed = any(f.attribution for f in analysis.findings)
+        if attributed:
+            table.add_column("changed by", ratio=3, overflow="fold")
         for f in analysis.findings:
             sev = f.severity.value
-            cells = (
-                f.kind.value,
-                resource_label(f),
-                f.attribute or "",
-                *state_and_azure(f),
-            )
+            cells = [f.kind.value, resource_label(f), f.attribute or "", *state_and_azure(f)]
+            if attributed:
+                cells.append(f.attribution.who() if f.attribution else "")
             table.add_row(Text(sev, style=SEVERITY_STYLE[sev]), *map(_text, cells))
         console.print(table)
     for f in explained(analysis):
