@@ -101,20 +101,50 @@ OutputOption = Annotated[
 
 
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn an `AzprovError` into one line on stderr and exit code 1."""
+    """Turn an `AzprovError` into one line on stderr and exit code 1.
+
+    A report that cannot be written (`| head -0`, a closed stdout, a full disk) is such an
+    error too, even when found only at the final flush: a verdict nobody could read is
+    not a clean exit, nor a "findings" one.
+    """
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return command(*args, **kwargs)
+            try:
+                return command(*args, **kwargs)
+            finally:
+                _flush_stdout()
         except AzprovError as exc:
             stderr.print(f"azprov: error: {exc}", markup=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        except BrokenPipeError as exc:  # typer.echo of a report, before the final flush
+            _stdout_gone()
+            stderr.print(f"azprov: error: cannot write to stdout: {exc.strerror}", markup=False)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             stderr.print("azprov: interrupted", markup=False)
             raise typer.Exit(130) from None
 
     return wrapper
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        _stdout_gone()
+        raise AzprovError(f"cannot write to stdout: {exc.strerror or exc}") from None
+
+
+def _stdout_gone() -> None:
+    """Point stdout at /dev/null, so Python's own flush at exit finds nothing to fail on."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file descriptor (tests' capture, closed stdout)
+        pass
 
 
 def settings_and_env(config: Path | None, env_name: str) -> tuple[Settings, Environment]:
@@ -203,12 +233,22 @@ def live_reader(
 
 
 def emit(text: str, output: Path | None) -> None:
-    """Write a report to `output`, or to stdout."""
+    """Write a report to `output`, or to stdout; failing to is one `AzprovError` line.
+
+    Characters the destination cannot encode (a lone surrogate from a hostile name, a
+    non-UTF-8 terminal) become `?` rather than a crash.
+    """
     if output is None:
-        sys.stdout.write(text)
+        encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+        try:
+            sys.stdout.write(text.encode(encoding, "replace").decode(encoding))
+            sys.stdout.flush()
+        except OSError as exc:  # BrokenPipeError (`| head -0`), EBADF (`>&-`), ENOSPC
+            _stdout_gone()
+            raise AzprovError(f"cannot write the report to stdout: {exc.strerror or exc}") from None
         return
     try:
-        output.write_text(text, encoding="utf-8")
+        output.write_text(text, encoding="utf-8", errors="replace")
     except OSError as exc:
         raise AzprovError(f"cannot write {output}: {exc.strerror or exc}") from None
     stderr.print(f"wrote {output}", markup=False)
