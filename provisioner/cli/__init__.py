@@ -89,9 +89,7 @@ class AzprovGroup(TyperGroup):
         try:
             code = run(False)
         except _USAGE_ERROR as exc:
-            ctx = getattr(exc, "ctx", None)
-            where = ctx.command_path if ctx is not None else "azprov"
-            _error_line(f"{_message(exc)} (try '{where} --help')")
+            _error_line(f"{_message(exc)} (try '{self._command_path(exc, args)} --help')")
         except _CLICK_EXCEPTION as exc:
             _error_line(_message(exc))
         except typer.Abort:
@@ -101,6 +99,16 @@ class AzprovGroup(TyperGroup):
                 raise
             _error_line(f"cannot write to stdout: {exc.strerror}")
         sys.exit(code if isinstance(code, int) else 0)
+
+    def _command_path(self, exc: Exception, args: Sequence[str] | None) -> str:
+        """`azprov verify`: the command the error is about (Click's parser leaves some
+        errors, `--state` without its value, without a context)."""
+        ctx = getattr(exc, "ctx", None)
+        if ctx is not None:
+            return str(ctx.command_path)
+        words = sys.argv[1:] if args is None else args
+        command = next((w for w in words if w in self.commands), None)
+        return f"azprov {command}" if command else "azprov"
 
 
 def _message(exc: Exception) -> str:
