@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from provisioner.analysers.drift import DriftResult, drift_findings
 from provisioner.analysers.isolation import EnvironmentData
-from provisioner.checks import Checks, run_checks
+from provisioner.checks import Checks, run_checks, unmatched_ignores
 from provisioner.config import Environment
 from provisioner.errors import AzprovError
 from provisioner.live import Inventory
@@ -155,6 +155,7 @@ def examine(
     if drift.unknown and not inventory.unread:
         unread.append(Unread("state", "resources", "not covered: " + ", ".join(drift.unknown)))
     findings = [*drift.findings, *outcome.findings]
+    unmatched = unmatched_ignores(env, state, confirmed.live, checks.plan if checks else None)
     analysis = Analysis(
         environment=env.name,
         subscription_id=inventory.subscription_id,
@@ -164,6 +165,6 @@ def examine(
         not_checked=drift.not_checked,
         live_source=live_source,
         live_taken_at=inventory.taken_at,
-        notes=tuple(outcome.notes),
+        notes=(*outcome.notes, *unmatched),
     )
     return Examination(analysis, tuple(outcome.others))
