@@ -3,13 +3,15 @@
 `CASES` is the README's table "What azprov refuses, and how": the test runs each case
 through the real entry point (`provisioner.cli.main`) and compares the line azprov prints
 with the table's, and the README must hold the table these cases make. To add a row,
-add a `Refusal` to `CASES` and paste the table the failing README test prints.
+add a `Refusal` to `CASES`, then `AZPROV_REGENERATE_README=1 .venv/bin/pytest
+tests/test_refusals.py` rewrites the README's table.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -266,6 +268,19 @@ CASES = [
             )
         },
     ),
+    Refusal(
+        "a saved plan record nested 100,000 levels deep",
+        ("apply", "--env", "prod", "--yes"),
+        "azprov: error: .azprov/prod/plan-meta.json nests deeper than 100 levels of JSON "
+        "objects and arrays",
+        files={".azprov/prod/plan-meta.json": _deep(100_000), ".azprov/prod/tfplan": "x"},
+    ),
+    Refusal(
+        "a saved plan record that is not UTF-8",
+        ("apply", "--env", "prod", "--yes"),
+        "azprov: error: saved plan record .azprov/prod/plan-meta.json is not UTF-8 text (byte 0)",
+        files={".azprov/prod/plan-meta.json": "\udcff", ".azprov/prod/tfplan": "x"},
+    ),
     # -- snapshots ------------------------------------------------------------------------
     Refusal(
         "a snapshot body with id `garbage-id`",
@@ -344,7 +359,8 @@ CASES = [
 
 def _prepare(case: Refusal, where: Path) -> None:
     for name, text in case.files.items():
-        (where / name).write_text(text, encoding="utf-8")
+        (where / name).parent.mkdir(parents=True, exist_ok=True)
+        (where / name).write_text(text, encoding="utf-8", errors="surrogateescape")
     for name in case.directories:
         (where / name).mkdir()
 
@@ -412,12 +428,15 @@ def _code(text: str) -> str:
 
 
 def test_readme_table_is_these_cases() -> None:
+    """Regenerate with `AZPROV_REGENERATE_README=1 .venv/bin/pytest tests/test_refusals.py`."""
     readme = README.read_text(encoding="utf-8")
-    assert TABLE_HEADING in readme
-    section = readme.split(TABLE_HEADING, 1)[1].split("\n## ", 1)[0]
-    assert refusals_markdown() in section, "README table out of date; paste:\n" + (
-        refusals_markdown()
-    )
+    head, section = readme.split(TABLE_HEADING, 1)
+    section, tail = section.split("\n## ", 1)
+    if os.environ.get("AZPROV_REGENERATE_README"):
+        table = re.compile(r"^\| bad input \|.*?\n\n", re.DOTALL | re.MULTILINE)
+        section = table.sub(lambda _: refusals_markdown() + "\n", section, count=1)
+        README.write_text(f"{head}{TABLE_HEADING}{section}\n## {tail}", encoding="utf-8")
+    assert refusals_markdown() in section, "README table out of date; regenerate it"
 
 
 def test_every_case_is_different() -> None:
