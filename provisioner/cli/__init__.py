@@ -161,4 +161,6 @@ def main() -> None:
     if sys.stdout is None:
         sys.stdout = _ClosedStdout()
     command = sys.argv[1] if len(sys.argv) > 1 else ""
-    build_app([command] if command in COMMANDS else COMMANDS)()
+    # `prog_name`: the name usage lines and hints show, however azprov was started
+    # (`python -m provisioner`, the console script).
+    build_app([command] if command in COMMANDS else COMMANDS)(prog_name="azprov")
