@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from provisioner.cli import main
+from provisioner.cli import COMMANDS, main
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 README = Path(__file__).parent.parent / "README.md"
@@ -454,3 +454,21 @@ def test_an_unreadable_config_file_is_one_line(
         1,
         f"azprov: error: cannot read config file {name}: File name too long\n",
     )
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_every_command_answers_usage_errors_with_one_line_and_exit_1(
+    command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hint = f"(try 'azprov {command} --help')"
+    code, err = _run_in_process((command, "--bogus"), monkeypatch, capsys)
+    assert (code, err) == (1, f"azprov: error: no such option: --bogus {hint}\n")
+    code, err = _run_in_process((command,), monkeypatch, capsys)
+    assert (code, err) == (1, f"azprov: error: missing option '--env' / '-e' {hint}\n")
+
+
+def test_bare_azprov_shows_the_help_and_exits_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = _run_in_process((), monkeypatch, capsys)
+    assert code == 1 and err.startswith("Usage: azprov [OPTIONS] COMMAND [ARGS]...")
