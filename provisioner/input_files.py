@@ -19,6 +19,10 @@ from provisioner.errors import AzprovError
 
 T = TypeVar("T")
 
+# Terraform states, plans and ARM bodies nest a few dozen levels at most; the readers'
+# recursive walks stay far inside Python's default recursion limit (1,000) below this.
+MAX_DEPTH = 100
+# JSON's names for the Python types a check asks for, for messages.
 _NAMES: dict[type, str] = {
     str: "a string",
     list: "an array",
@@ -26,10 +30,6 @@ _NAMES: dict[type, str] = {
     int: "a whole number",
     bool: "true or false",
 }
-
-# Terraform states, plans and ARM bodies nest a few dozen levels at most; the readers'
-# recursive walks stay far inside Python's default recursion limit (1,000) below this.
-MAX_DEPTH = 100
 
 
 def read_text(path: Path, what: str, error: type[AzprovError]) -> str:
@@ -51,13 +51,13 @@ def parse_json(text: str, source: str, error: type[AzprovError]) -> Any:
     try:
         doc = json.loads(text)
     except RecursionError:
-        raise error(too_deep(source)) from None
+        raise error(_too_deep(source)) from None
     except json.JSONDecodeError as exc:
         raise error(f"{source} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
     except ValueError as exc:  # a number past Python's 4,300-digit integer limit
         raise error(f"{source} is not valid JSON ({str(exc).split(':')[0]})") from None
     if nesting_depth(doc) > MAX_DEPTH:
-        raise error(too_deep(source))
+        raise error(_too_deep(source))
     return doc
 
 
@@ -72,7 +72,7 @@ def kind_of(value: Any) -> str:
     return _NAMES.get(type(value), f"a {type(value).__name__}")
 
 
-def too_deep(source: str) -> str:
+def _too_deep(source: str) -> str:
     return f"{source} nests deeper than {MAX_DEPTH} levels of JSON objects and arrays"
 
 
