@@ -174,6 +174,12 @@ CASES = [
         files={"azprov.toml": "[policy\n"},
     ),
     Refusal(
+        "`azprov.toml` nested 100,000 levels deep",
+        VERIFY,
+        "azprov: error: azprov.toml nests deeper than 100 levels",
+        files={"azprov.toml": f"x = {_deep(100_000)}\n"},
+    ),
+    Refusal(
         "`--config` naming a directory",
         (*VERIFY, "--config", "conf"),
         "azprov: error: config file conf is a directory, not a file",
