@@ -8,6 +8,7 @@ files, so every proposal can be shown before anything is done.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -17,6 +18,8 @@ from provisioner.registry import canonical_id, tf_type_for_arm
 from provisioner.terraform_config import (
     TerraformConfig,
     attribute_expression,
+    hcl_comment,
+    hcl_string,
     hcl_value,
     variable_of,
 )
@@ -102,15 +105,17 @@ def render_imports(plan: ImportPlan, environment: str) -> str:
         f"# This file applies to every plan of this directory: delete it once {environment}",
         "# has been applied, before planning another environment.",
     ]
+    # IDs, names and messages come from Azure: written only through hcl_comment and
+    # hcl_string, so none can end its line or string and write HCL of its own.
     for skipped in plan.skipped:
-        lines.append(f"# skipped {skipped.resource_id}: {skipped.reason}")
+        lines.append(hcl_comment(f"skipped {skipped.resource_id}: {skipped.reason}"))
     for block in plan.blocks:
         lines += [
             "",
-            f"# {block.comment}",
+            hcl_comment(block.comment),
             "import {",
             f"  to = {block.to}",
-            f"  id = {hcl_value(block.id)}",
+            f"  id = {hcl_string(block.id)}",
             "}",
         ]
     return "\n".join(lines) + "\n"
@@ -157,7 +162,9 @@ class ReconcileContext:
 
 
 def targeted_plan_command(address: str, var_file: str) -> str:
-    return f"terraform -chdir=terraform plan -target={address} -var-file={var_file} -out=tfplan"
+    """The command to show; addresses can hold quotes and spaces (`x.y["a b"]`)."""
+    target, var_file = shlex.quote(f"-target={address}"), shlex.quote(f"-var-file={var_file}")
+    return f"terraform -chdir=terraform plan {target} {var_file} -out=tfplan"
 
 
 def _config_attribute(finding: Finding, ctx: ReconcileContext) -> tuple[str | None, object]:
@@ -227,7 +234,7 @@ def _missing(finding: Finding, ctx: ReconcileContext) -> Proposal:
         Remedy(
             Way.ADOPT,
             "accept the deletion: forget it in the state, then remove its block from the .tf",
-            f"terraform -chdir=terraform state rm {address}",
+            f"terraform -chdir=terraform state rm {shlex.quote(address)}",
             "state-rm",
         ),
     )
@@ -239,7 +246,7 @@ def _unmanaged(finding: Finding, ctx: ReconcileContext) -> Proposal:
     revert = Remedy(
         Way.REVERT,
         "azprov never deletes in Azure: remove it by hand (portal / az CLI) or adopt it",
-        f"az resource delete --ids {canonical_id(rid)}",
+        f"az resource delete --ids {shlex.quote(str(canonical_id(rid)))}",
     )
     if to is None:
         adopt = Remedy(Way.ADOPT, "no azurerm type is known for it: adopt by hand", "-")
@@ -247,7 +254,7 @@ def _unmanaged(finding: Finding, ctx: ReconcileContext) -> Proposal:
         adopt = Remedy(
             Way.ADOPT,
             f"import it into the {ctx.environment} state",
-            f"import {{ to = {to}, id = {hcl_value(str(canonical_id(rid)))} }}",
+            f"import {{ to = {to}, id = {hcl_string(str(canonical_id(rid)))} }}",
             "import",
         )
     return Proposal(finding, to or str(canonical_id(rid)), revert, adopt)

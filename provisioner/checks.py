@@ -8,7 +8,7 @@ must never read as a clean one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from provisioner.analysers.isolation import EnvironmentData, isolation_findings
@@ -92,6 +92,23 @@ def without_ignored(findings: Sequence[Finding], env: Environment) -> list[Findi
         f
         for f in findings
         if f.resource_id.lower() not in ignored and (f.address or "").lower() not in ignored
+    ]
+
+
+def unmatched_ignores(
+    env: Environment, state: StateDocument, live: Iterable[Resource], plan: Plan | None = None
+) -> list[str]:
+    """A note for each `ignore` entry that names nothing azprov saw: a typo there would
+    otherwise silently ignore nothing. Compared as `without_ignored` compares: address or
+    ARM ID, case-insensitively."""
+    seen = {r.address.lower() for r in state.resources}
+    seen |= {r.id.lower() for r in state.resources if r.id}
+    seen |= {r.id.key for r in live}
+    seen |= {c.address.lower() for c in (plan.resource_changes if plan else ())}
+    return [
+        f"ignore entry {entry!r} matches no resource in the state or in what was read of Azure"
+        for entry in env.ignore
+        if entry.lower() not in seen
     ]
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from provisioner.errors import ConfigError
+from provisioner.input_files import MAX_DEPTH, kind_of, nesting_depth, read_text
 
 CONFIG_FILE = "azprov.toml"
 DEFAULT_ENVIRONMENTS = ("test", "prod")
@@ -51,63 +54,154 @@ class Settings:
             raise ConfigError(f"unknown environment {name!r} (known: {known})") from None
 
 
-def _strings(value: Any, where: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where} must be a list of strings")
-    return tuple(value)
-
-
-def _rule_tables(value: Any, where: str) -> dict[str, dict[str, Any]]:
-    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-        raise ConfigError(f"{where} must hold one table per rule, e.g. [{where}.RULE_ID]")
-    return {str(rule): dict(body) for rule, body in value.items()}
+# What azprov.toml may hold. `[backend]` is passed to terraform as it is (any names), and
+# policy tables are checked by `analysers.policy`, which knows the rules.
+TABLES = ("terraform", "environments", "backend", "policy", "isolation")
+TERRAFORM_KEYS = ("dir",)
+ENVIRONMENT_KEYS = ("state_key", "var_file", "resource_groups", "ignore", "policy", "enabled")
+ISOLATION_KEYS = ("shared",)
+# Environment names become file names (`imports.<env>.tf`, `.azprov/<env>/`) and tag values.
+ENVIRONMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
 def load_settings(path: Path | None = None, root: Path = Path()) -> Settings:
-    """Read `path` (or `./azprov.toml` when present); defaults cover test and prod."""
+    """Read `path` (or `./azprov.toml` when present); defaults cover test and prod.
+
+    The environments `test` and `prod` always exist; `[environments.NAME]` adds one or
+    changes a default's settings, and `enabled = false` switches a default off. An unknown
+    table or setting is refused with the closest known name, so a typo never silently
+    turns off an ignore list or an environment.
+    """
     explicit = path is not None
     path = path or root / CONFIG_FILE
     raw: dict[str, Any] = {}
-    if path.exists():
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path} is not valid TOML: {exc}") from None
-    elif explicit:
-        raise ConfigError(f"config file not found: {path}")
-    tf_dir = Path(raw.get("terraform", {}).get("dir", "terraform"))
-    envs_raw = raw.get("environments") or {name: {} for name in DEFAULT_ENVIRONMENTS}
-    environments = {}
-    for name, body in envs_raw.items():
-        where = f"{path}: environments.{name}"
-        if not isinstance(body, dict):
-            raise ConfigError(f"{where} must be a table")
-        environments[name] = Environment(
-            name=name,
-            state_key=str(body.get("state_key", f"{name}.tfstate")),
-            var_file=str(body.get("var_file", f"{name}.tfvars")),
-            resource_groups=_strings(body.get("resource_groups", []), f"{where}.resource_groups"),
-            ignore=_strings(body.get("ignore", []), f"{where}.ignore"),
-            policy=_rule_tables(body.get("policy", {}), f"environments.{name}.policy"),
-        )
-    backend = raw.get("backend", {})
-    if not isinstance(backend, dict) or not all(
-        isinstance(v, str | int | bool) for v in backend.values()
-    ):
-        raise ConfigError(f"{path}: [backend] must be a table of plain values")
+    if explicit or path.exists():
+        raw = _parse_toml(read_text(path, "config file", ConfigError), path)
+    _refuse_unknown(raw, TABLES, path, "")
+    terraform = _table(raw, "terraform", path)
+    _refuse_unknown(terraform, TERRAFORM_KEYS, path, "[terraform]")
+    tf_dir = _text(terraform, "dir", path, "[terraform]") or "terraform"
+    isolation = _table(raw, "isolation", path)
+    _refuse_unknown(isolation, ISOLATION_KEYS, path, "[isolation]")
+    backend = _table(raw, "backend", path)
+    for name, value in backend.items():
+        if not isinstance(value, str | int | bool):
+            raise ConfigError(
+                f"{path}: [backend] {name} must be a string, number or boolean, "
+                f"not {kind_of(value)}"
+            )
     return Settings(
         terraform_dir=root / tf_dir,
-        environments=environments,
+        environments=_environments(_table(raw, "environments", path), path),
         backend={str(k): _backend_value(v) for k, v in backend.items()},
-        policy=_rule_tables(raw.get("policy", {}), "policy"),
-        shared=_shared(raw.get("isolation", {}), path),
+        policy=_rule_tables(_table(raw, "policy", path), path, "policy"),
+        shared=_strings(isolation, "shared", path, "[isolation]"),
     )
 
 
-def _shared(isolation: Any, path: Path) -> tuple[str, ...]:
-    if not isinstance(isolation, dict) or set(isolation) - {"shared"}:
-        raise ConfigError(f"{path}: [isolation] must be a table holding only `shared`")
-    return _strings(isolation.get("shared", []), f"{path}: isolation.shared")
+def _parse_toml(text: str, path: Path) -> dict[str, Any]:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        raise ConfigError(f"{path} nests deeper than {MAX_DEPTH} levels") from None
+    if nesting_depth(raw) > MAX_DEPTH:
+        raise ConfigError(f"{path} nests deeper than {MAX_DEPTH} levels")
+    return raw
+
+
+def _environments(tables: dict[str, Any], path: Path) -> dict[str, Environment]:
+    """The defaults, then each `[environments.NAME]` table adding to or changing them."""
+    bodies: dict[str, dict[str, Any]] = {name: {} for name in DEFAULT_ENVIRONMENTS}
+    for name, body in tables.items():
+        where = f"[environments.{name}]"
+        if not isinstance(body, dict):
+            raise ConfigError(f"{path}: {where} must be a table, not {kind_of(body)}")
+        if not ENVIRONMENT_NAME.match(name):
+            raise ConfigError(
+                f"{path}: {where}: an environment name is letters, digits, '-' and '_' "
+                "(it names files and tags)"
+            )
+        _refuse_unknown(body, ENVIRONMENT_KEYS, path, where)
+        bodies[name] = body
+    environments = {}
+    for name, body in bodies.items():
+        where = f"[environments.{name}]"
+        enabled = body.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise ConfigError(f"{path}: {where} enabled must be true or false, not {enabled!r}")
+        if not enabled:
+            continue
+        environments[name] = Environment(
+            name=name,
+            state_key=_text(body, "state_key", path, where) or f"{name}.tfstate",
+            var_file=_text(body, "var_file", path, where) or f"{name}.tfvars",
+            resource_groups=_strings(body, "resource_groups", path, where),
+            ignore=_strings(body, "ignore", path, where),
+            policy=_rule_tables(body.get("policy", {}), path, f"environments.{name}.policy"),
+        )
+    if not environments:
+        raise ConfigError(f"{path}: every environment is switched off (enabled = false)")
+    return environments
+
+
+def _refuse_unknown(table: dict[str, Any], known: Sequence[str], path: Path, where: str) -> None:
+    """One line for the first key `table` should not hold, with the closest known one."""
+    for key in table:
+        if key in known:
+            continue
+        if not where:  # the top level: tables, and settings that belong in one
+            raise ConfigError(f"{path}: unknown {_top_level_hint(key, table[key])}")
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(known)}"
+        raise ConfigError(f"{path}: unknown setting '{key}' in {where} ({hint})")
+
+
+def _top_level_hint(key: str, value: Any) -> str:
+    """`[isolaton]` -> "table [isolaton] (did you mean [isolation]?)"; a setting written
+    outside its table (`ignore = [...]` above `[environments.prod]`) is pointed there."""
+    what = f"table [{key}]" if isinstance(value, dict) else f"setting '{key}' at the top level"
+    close = difflib.get_close_matches(key, TABLES, n=1)
+    if close:
+        return f"{what} (did you mean [{close[0]}]?)"
+    homes = {
+        "[terraform]": TERRAFORM_KEYS,
+        "an [environments.NAME] table": ENVIRONMENT_KEYS,
+        "[isolation]": ISOLATION_KEYS,
+    }
+    for home, keys in homes.items():
+        close = difflib.get_close_matches(key, keys, n=1)
+        if close:
+            return f"{what} (did you mean '{close[0]}' in {home}?)"
+    return f"{what} (known tables: {', '.join(f'[{t}]' for t in TABLES)})"
+
+
+def _table(raw: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
+    value = raw.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: {name} must be a table ([{name}]), not {kind_of(value)}")
+    return value
+
+
+def _text(table: dict[str, Any], key: str, path: Path, where: str) -> str | None:
+    value = table.get(key)
+    if value is not None and not (isinstance(value, str) and value):
+        raise ConfigError(f"{path}: {where} {key} must be a non-empty string, not {value!r}")
+    return value
+
+
+def _strings(table: dict[str, Any], key: str, path: Path, where: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{path}: {where} {key} must be a list of strings")
+    return tuple(value)
+
+
+def _rule_tables(value: Any, path: Path, where: str) -> dict[str, dict[str, Any]]:
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise ConfigError(f"{path}: {where} must hold one table per rule, e.g. [{where}.RULE_ID]")
+    return {str(rule): dict(body) for rule, body in value.items()}
 
 
 def _backend_value(value: str | int | bool) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from provisioner.analysers.attribution import attribute, parse_changes
 from provisioner.analysers.drift import DriftResult, drift_findings
 from provisioner.analysers.isolation import EnvironmentData
-from provisioner.checks import Checks, run_checks
+from provisioner.checks import Checks, run_checks, unmatched_ignores
 from provisioner.config import Environment
 from provisioner.errors import AzprovError
 from provisioner.live import Inventory
@@ -170,6 +170,7 @@ def examine(
     not_checked = (*drift.not_checked, *without_id(state))
     notes = [*inventory.notes, *outcome.notes]
     findings = [*attributed(drift.findings, inventory, notes), *outcome.findings]
+    notes += unmatched_ignores(env, state, confirmed.live, checks.plan if checks else None)
     analysis = Analysis(
         environment=env.name,
         subscription_id=inventory.subscription_id,

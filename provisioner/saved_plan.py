@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from provisioner.errors import AzprovError
+from provisioner.input_files import parse_json
 
 FORMAT = "azprov-plan-meta/1"
 PLAN_DIR = Path(".azprov")
@@ -62,8 +63,8 @@ class PlanMeta:
 
     @classmethod
     def from_json(cls, text: str, source: str) -> PlanMeta:
+        raw: Any = parse_json(text, source, SavedPlanError)
         try:
-            raw: Any = json.loads(text)
             if raw.get("format") != FORMAT:
                 raise ValueError(f"format {raw.get('format')!r}")
             return cls(**raw)

@@ -7,7 +7,9 @@ expression sets an attribute of a resource, and where a variable is set in a var
 
 from __future__ import annotations
 
+import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,25 +157,65 @@ def var_file_line(var_file: Path, variable: str) -> VarFileLine | None:
 
 
 def hcl_value(value: Any) -> str:
-    """A Python value as an HCL literal: strings quoted with `${` escaped, JSON-like otherwise."""
+    """A Python value as an HCL literal: strings by `hcl_string`, JSON-like otherwise."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
         return "null"
-    if isinstance(value, int | float):
+    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
         return str(value)
     if isinstance(value, str):
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-        return '"' + escaped.replace("${", "$${").replace("%{", "%%{") + '"'
+        return hcl_string(value)
     if isinstance(value, list | tuple):
         return "[" + ", ".join(hcl_value(v) for v in value) + "]"
     if isinstance(value, Mapping):
         return (
             "{ "
-            + ", ".join(f"{hcl_value(str(k))} = {hcl_value(v)}" for k, v in value.items())
+            + ", ".join(f"{hcl_string(str(k))} = {hcl_value(v)}" for k, v in value.items())
             + " }"
         )
-    return hcl_value(str(value))
+    return hcl_string(str(value))  # NaN and infinity have no HCL spelling
+
+
+def hcl_string(text: str) -> str:
+    """`text` as a quoted HCL string that spans one line and reads back as exactly `text`.
+
+    Azure names reach the files azprov writes, so nothing in them may end the string or
+    the line, or be evaluated: quotes, backslashes and control characters are escaped, and
+    `${` and `%{` are doubled, which HCL reads as a literal `${` and `%{`.
+    """
+    body = _escaped(text, '"\\')
+    return '"' + body.replace("${", "$${").replace("%{", "%%{") + '"'
+
+
+def hcl_comment(text: str) -> str:
+    """`# text` on one line: a newline or other control character in `text` is shown
+    escaped (`\\n`), so it can neither end the comment nor hide what follows it."""
+    return "# " + _escaped(text, "")
+
+
+_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
+# Unicode categories never written raw: controls (C0, C1, DEL), format characters (bidi
+# overrides can make a line read differently from how it parses), line and paragraph
+# separators, and lone surrogates (no UTF-8 spelling at all).
+_UNSAFE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def _escaped(text: str, also: str) -> str:
+    """`text` with its unsafe characters (and those in `also`) as HCL escapes."""
+    out = []
+    for char in text:
+        category = unicodedata.category(char)
+        if char in _SHORT and (char in also or category == "Cc"):
+            out.append(_SHORT[char])
+        elif category == "Cs":
+            out.append("\\ufffd")  # the replacement character: a lone surrogate is no text
+        elif category in _UNSAFE:
+            code = ord(char)
+            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 # --- where a resource is declared (SARIF locations) -------------------------------------

@@ -172,8 +172,8 @@ def test_compare_must_name_another_environment() -> None:
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("address", 5, "malformed resource change (TypeError: address is int, not a string)"),
-        ("type", ["x"], "malformed resource change (TypeError: type is list, not a string)"),
+        ("address", 5, "tfplan.json: resource_changes[0].address must be a string, not a number"),
+        ("type", ["x"], "tfplan.json: resource_changes[0].type must be a string, not an array"),
     ],
 )
 def test_malformed_resource_changes_get_one_line(

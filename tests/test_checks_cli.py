@@ -221,9 +221,18 @@ def test_an_other_environment_read_from_its_state_only_is_said_so(tmp_path: Path
     ]
 
 
-@pytest.mark.parametrize("table", ["isolation = 5", '[isolation]\nshare = ["acr"]'])
-def test_a_bad_isolation_table_is_one_line(tmp_path: Path, table: str) -> None:
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("isolation = 5", "azprov.toml: isolation must be a table ([isolation]), not a number"),
+        (
+            '[isolation]\nshare = ["acr"]',
+            "azprov.toml: unknown setting 'share' in [isolation] (did you mean 'shared'?)",
+        ),
+    ],
+)
+def test_a_bad_isolation_table_is_one_line(tmp_path: Path, table: str, message: str) -> None:
     (tmp_path / "azprov.toml").write_text(table + "\n")
     code, _, err = verify("--state", "x.json")
     assert code == 1
-    assert "[isolation] must be a table holding only `shared`" in err
+    assert err == f"azprov: error: {message}\n"

@@ -71,7 +71,7 @@ def change(
 
 
 def plan_of(*changes: dict[str, Any]) -> list[Resource]:
-    doc = {"format_version": "1.2", "terraform_version": "1.9.8", "resource_changes": changes}
+    doc = {"format_version": "1.2", "terraform_version": "1.9.8", "resource_changes": [*changes]}
     return planned_resources(plan_from_document(doc))
 
 

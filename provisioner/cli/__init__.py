@@ -7,13 +7,16 @@ is a fair share of a sub-second run.
 
 from __future__ import annotations
 
+import errno
 import importlib
+import io
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from provisioner import __version__
 
@@ -58,6 +61,7 @@ def configure_logging(debug: bool) -> None:
 
 
 def root(
+    ctx: typer.Context,
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
@@ -74,12 +78,88 @@ def root(
     Exit codes, like `terraform plan -detailed-exitcode`: 0 clean, 2 findings, 1 error.
     """
     configure_logging(debug)
+    if ctx.invoked_subcommand is None:  # bare `azprov`: the help, as a usage error
+        typer.echo(ctx.get_help(), err=True)
+        raise typer.Exit(1)
+
+
+# Click's exception classes, found through Typer's public `BadParameter`: Typer vendors
+# Click and keeps those modules private.
+_USAGE_ERROR: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError"
+)
+_CLICK_EXCEPTION: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+)
+
+
+class AzprovGroup(TyperGroup):
+    """The command group, with azprov's usage errors: one line and exit code 1.
+
+    Click exits 2 on a usage error (an unknown option, a missing `--env`, `--format xml`),
+    which CI reads as "findings" under the `terraform plan -detailed-exitcode`
+    convention. Here every such error is `azprov: error: ...` with a pointer to `--help`.
+    """
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        def run(standalone: bool) -> Any:
+            return super(AzprovGroup, self).main(
+                args, prog_name, complete_var, standalone, windows_expand_args, **extra
+            )
+
+        if not standalone_mode:
+            return run(False)
+        try:
+            code = run(False)
+        except _USAGE_ERROR as exc:
+            _error_line(f"{_message(exc)} (try '{self._command_path(exc, args)} --help')")
+        except _CLICK_EXCEPTION as exc:
+            _error_line(_message(exc))
+        except typer.Abort:
+            _error_line("aborted")
+        except OSError as exc:  # the help or version text to a closed stdout
+            if exc.errno not in (errno.EBADF, errno.EPIPE):
+                raise
+            _error_line(f"cannot write to stdout: {exc.strerror}")
+        sys.exit(code if isinstance(code, int) else 0)
+
+    def _command_path(self, exc: Exception, args: Sequence[str] | None) -> str:
+        """`azprov verify`: the command the error is about (Click's parser leaves some
+        errors, `--state` without its value, without a context)."""
+        ctx = getattr(exc, "ctx", None)
+        if ctx is not None:
+            return str(ctx.command_path)
+        words = sys.argv[1:] if args is None else args
+        command = next((w for w in words if w in self.commands), None)
+        return f"azprov {command}" if command else "azprov"
+
+
+def _message(exc: Exception) -> str:
+    """Click's message on one line, in azprov's voice: `missing option '--env' / '-e'`."""
+    format_message = getattr(exc, "format_message", None)
+    text = " ".join(str(format_message() if format_message else exc).split()).rstrip(".")
+    text = text.replace("Value error, ", "")  # Typer's wording for a bad choice
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _error_line(text: str) -> None:
+    typer.echo(f"azprov: error: {text}", err=True)
+    sys.exit(1)
 
 
 def build_app(names: Iterable[str] = COMMANDS) -> typer.Typer:
     """The Typer app with the named commands (all of them by default)."""
     cli = typer.Typer(
-        no_args_is_help=True,
+        cls=AzprovGroup,
+        invoke_without_command=True,
         pretty_exceptions_show_locals=False,
         rich_markup_mode=None,
         context_settings={"help_option_names": ["-h", "--help"]},
@@ -103,6 +183,19 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
+class _ClosedStdout(io.TextIOBase):
+    """Stands in for a stdout the shell closed (`azprov ... >&-`): writing the report to it
+    is an error azprov reports in one line, where `None` would be a crash."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+
 def main() -> None:
+    """The `azprov` command."""
+    if sys.stdout is None:
+        sys.stdout = _ClosedStdout()
     command = sys.argv[1] if len(sys.argv) > 1 else ""
-    build_app([command] if command in COMMANDS else COMMANDS)()
+    # `prog_name`: the name usage lines and hints show, however azprov was started
+    # (`python -m provisioner`, the console script).
+    build_app([command] if command in COMMANDS else COMMANDS)(prog_name="azprov")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -158,7 +157,7 @@ def import_(
         raise typer.Exit(0)
     text = render_imports(planned, environment.name)
     if to_stdout:
-        sys.stdout.write(text)
+        emit(text, None)
         raise typer.Exit(0)
     target = output or settings.terraform_dir / f"imports.{environment.name}.tf"
     if target.exists() and not force:
@@ -317,7 +316,7 @@ def reconcile(
     )
     items = proposals(found.analysis.findings, ctx)
     if apply is None:
-        typer.echo(render_proposals(items, output_format, environment.name), nl=False)
+        emit(render_proposals(items, output_format, environment.name), None)
         raise typer.Exit(2 if items else 0)
     chosen = choose(items, only or [])
     carry_out(settings, environment, chosen, Way(apply.value), planned, variables, yes)

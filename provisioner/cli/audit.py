@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,8 +52,9 @@ from provisioner.cli.outputs import (
 )
 from provisioner.cli.sources import LivesOption, StatesOption, parse_sources
 from provisioner.errors import AzprovError
+from provisioner.input_files import parse_json, read_text
 from provisioner.live import DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_S
-from provisioner.state.plan import Plan, plan_from_document
+from provisioner.state.plan import Plan, PlanError, plan_from_document
 
 AUDIT_FORMATS = ("markdown", "html", "json", "sarif")
 
@@ -191,18 +191,11 @@ def audit(
 
 def load_plan(path: Path, environment: str) -> Plan:
     """The plan JSON at `path`; refused if its `environment` variable names another one."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.exists():
         raise AzprovError(
             f"plan not found: {path} (write it with `terraform show -json tfplan > {path}`)"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AzprovError(f"cannot read plan {path}: {exc}") from None
-    try:
-        doc: Any = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise AzprovError(f"{path} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        )
+    doc = parse_json(read_text(path, "plan", PlanError), str(path), PlanError)
     planned = plan_from_document(doc, str(path))
     named = _variable(doc, "environment")
     if isinstance(named, str) and named != environment:

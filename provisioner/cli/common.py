@@ -116,20 +116,50 @@ OutputOption = Annotated[
 
 
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn an `AzprovError` into one line on stderr and exit code 1."""
+    """Turn an `AzprovError` into one line on stderr and exit code 1.
+
+    A report that cannot be written (`| head -0`, a closed stdout, a full disk) is such an
+    error too, even when found only at the final flush: a verdict nobody could read is
+    not a clean exit, nor a "findings" one.
+    """
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return command(*args, **kwargs)
+            try:
+                return command(*args, **kwargs)
+            finally:
+                _flush_stdout()
         except AzprovError as exc:
             say(f"azprov: error: {exc}")
+            raise typer.Exit(1) from None
+        except BrokenPipeError as exc:  # typer.echo of a report, before the final flush
+            _stdout_gone()
+            say(f"azprov: error: cannot write to stdout: {exc.strerror}")
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             say("azprov: interrupted")
             raise typer.Exit(130) from None
 
     return wrapper
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        _stdout_gone()
+        raise AzprovError(f"cannot write to stdout: {exc.strerror or exc}") from None
+
+
+def _stdout_gone() -> None:
+    """Point stdout at /dev/null, so Python's own flush at exit finds nothing to fail on."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file descriptor (tests' capture, closed stdout)
+        pass
 
 
 def settings_and_env(config: Path | None, env_name: str) -> tuple[Settings, Environment]:
@@ -234,18 +264,28 @@ def say(line: str) -> None:
 
 
 def emit(text: str, output: Path | None, private: bool = False) -> None:
-    """Write a report to `output` (readable by the owner alone when `private`), or stdout."""
+    """Write a report to `output` (readable by its owner alone when `private`), or stdout.
+
+    Failing to is one `AzprovError` line. Characters the destination cannot encode (a
+    lone surrogate from a hostile name, a non-UTF-8 terminal) become `?`, not a crash.
+    """
     if output is None:
-        sys.stdout.write(text)
+        encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+        try:
+            sys.stdout.write(text.encode(encoding, "replace").decode(encoding))
+            sys.stdout.flush()
+        except OSError as exc:  # BrokenPipeError (`| head -0`), EBADF (`>&-`), ENOSPC
+            _stdout_gone()
+            raise AzprovError(f"cannot write the report to stdout: {exc.strerror or exc}") from None
         return
     try:
         if private:
             fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             os.fchmod(fd, 0o600)  # an existing file keeps its mode on O_CREAT
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as handle:
                 handle.write(text)
         else:
-            output.write_text(text, encoding="utf-8")
+            output.write_text(text, encoding="utf-8", errors="replace")
     except OSError as exc:
         raise AzprovError(f"cannot write {output}: {exc.strerror or exc}") from None
     say(f"wrote {output}")

@@ -31,6 +31,7 @@ from provisioner.cli.tf_common import (
     terraform_state_reader,
 )
 from provisioner.config import Environment, Settings
+from provisioner.input_files import read_text
 from provisioner.live import DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_S
 from provisioner.reporters import table
 from provisioner.saved_plan import (
@@ -149,7 +150,8 @@ def load_saved(paths: SavedPlanPaths, env: Environment) -> PlanMeta:
             f"no saved plan for {env.name} in {paths.directory}: "
             f"run `azprov plan --env {env.name}` first"
         )
-    return PlanMeta.from_json(paths.meta.read_text(encoding="utf-8"), str(paths.meta))
+    text = read_text(paths.meta, "saved plan record", SavedPlanError)
+    return PlanMeta.from_json(text, str(paths.meta))
 
 
 @reports_errors

@@ -9,13 +9,22 @@ are then not compared when the snapshot is replayed.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from provisioner.errors import SnapshotError
+from provisioner.input_files import Where, parse_json, read_text
 from provisioner.live.inventory import Inventory, thin_keys
-from provisioner.model import REDACTED, Coverage, Unread, carries_credentials, secret_like_name
+from provisioner.model import (
+    REDACTED,
+    Coverage,
+    ResourceId,
+    Unread,
+    carries_credentials,
+    secret_like_name,
+)
 
 FORMAT = "azprov-snapshot/1"
 
@@ -56,52 +65,92 @@ def without_secret_values(value: Any) -> Any:
 
 
 def load_snapshot(path: Path, environment: str) -> Inventory:
-    """Read a snapshot written by `azprov snapshot`, checking it is for `environment`."""
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SnapshotError(f"snapshot file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SnapshotError(f"cannot read snapshot {path}: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise SnapshotError(f"{path} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    """Read a snapshot written by `azprov snapshot`, checking it is for `environment`.
+
+    Every field azprov relies on is checked here, where the file comes in: a body without
+    a usable ARM ID, or with `properties` that is not an object, is one `SnapshotError`
+    naming its place in the file, never a crash further on.
+    """
+    doc = parse_json(read_text(path, "snapshot", SnapshotError), str(path), SnapshotError)
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise SnapshotError(f"{path} is not an azprov snapshot (expected format {FORMAT})")
     if doc.get("environment") != environment:
         raise SnapshotError(
             f"{path} is a snapshot of environment {doc.get('environment')!r}, not {environment!r}"
         )
-    try:
-        coverage = doc["coverage"]
-        bodies = tuple(_bodies(doc["resources"]))
-        unread = tuple(Unread(**u) for u in doc.get("unread") or ())
-        return Inventory(
-            subscription_id=str(doc["subscription_id"]),
-            taken_at=str(doc["taken_at"]),
-            resource_groups=tuple(doc.get("resource_groups") or ()),
-            bodies=bodies,
-            coverage=Coverage(
-                frozenset((str(p).lower(), str(w).lower()) for p, w in coverage["listed"]),
-                frozenset(str(f).lower() for f in coverage["fetched"]),
-                frozenset((str(p).lower(), str(w).lower()) for p, w in coverage.get("subtree", [])),
-            ),
-            unread=unread,
-            unknown=thin_keys(bodies),
-            changes=_changes(doc.get("changes")),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise SnapshotError(f"{path} is not a complete azprov snapshot: {exc!r}") from None
+    at = Where(str(path), SnapshotError)
+    missing = [
+        key for key in ("subscription_id", "taken_at", "coverage", "resources") if key not in doc
+    ]
+    if missing:
+        raise SnapshotError(f"{path} is not a complete azprov snapshot: no {', '.join(missing)}")
+    coverage = at.optional(doc, "coverage", dict) or {}
+    bodies = tuple(_bodies(at.optional(doc, "resources", list) or [], at / "resources"))
+    unread = tuple(
+        Unread(**{key: item_at.required(item, key) for key in UNREAD_FIELDS})
+        for item, item_at in (at / "unread").objects(at.optional(doc, "unread", list) or [])
+    )
+    return Inventory(
+        subscription_id=at.required(doc, "subscription_id"),
+        taken_at=at.required(doc, "taken_at"),
+        resource_groups=_strings(doc, "resource_groups", at),
+        bodies=bodies,
+        coverage=Coverage(
+            frozenset(_pairs(at / "coverage", coverage, "listed")),
+            frozenset(key.lower() for key in _strings(coverage, "fetched", at / "coverage")),
+            frozenset(_pairs(at / "coverage", coverage, "subtree")),
+        ),
+        unread=unread,
+        unknown=thin_keys(bodies),
+        changes=_changes(at, doc),
+    )
 
 
-def _bodies(items: Any) -> list[dict[str, Any]]:
-    if not isinstance(items, list) or not all(isinstance(i, dict) and "id" in i for i in items):
-        raise ValueError("'resources' must be a list of ARM objects with an 'id'")
-    return items
+UNREAD_FIELDS = tuple(field.name for field in fields(Unread))
+# The parts of an ARM body every resource type has, with the JSON type each must be.
+_ENVELOPE: dict[str, type] = {
+    "name": str,
+    "type": str,
+    "location": str,
+    "kind": str,
+    "properties": dict,
+    "tags": dict,
+    "sku": dict,
+    "identity": dict,
+}
 
 
-def _changes(rows: Any) -> tuple[dict[str, Any], ...] | None:
+def _bodies(items: list[Any], at: Where) -> Iterator[dict[str, Any]]:
+    for body, body_at in at.objects(items):
+        try:
+            ResourceId.parse(body_at.required(body, "id"))
+        except ValueError:
+            raise (body_at / "id").problem(f"is not an Azure resource ID: {body['id']!r}") from None
+        for key, kind in _ENVELOPE.items():
+            body_at.optional(body, key, kind)
+        yield body
+
+
+def _strings(record: dict[str, Any], key: str, at: Where) -> tuple[str, ...]:
+    values = at.optional(record, key, list) or []
+    if not all(isinstance(v, str) for v in values):
+        raise (at / key).problem("must be an array of strings")
+    return tuple(values)
+
+
+def _pairs(at: Where, coverage: dict[str, Any], key: str) -> Iterator[tuple[str, str]]:
+    """`coverage.listed` / `.subtree`: [parent ID, ARM type] pairs, each a list that succeeded."""
+    for i, pair in enumerate(at.optional(coverage, key, list) or []):
+        if not (
+            isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
+        ):
+            raise (at / key / i).problem("must be a [parent ID, ARM type] pair of strings")
+        yield pair[0].lower(), pair[1].lower()
+
+
+def _changes(at: Where, doc: dict[str, Any]) -> tuple[dict[str, Any], ...] | None:
+    """The change records kept with the snapshot (null: they were not read)."""
+    rows = at.optional(doc, "changes", list)
     if rows is None:
         return None
-    if not isinstance(rows, list):
-        raise ValueError("'changes' must be a list of change records")
-    return tuple(row for row in rows if isinstance(row, dict))
+    return tuple(row for row, _ in (at / "changes").objects(rows))

@@ -9,7 +9,6 @@ they are secrets, are replaced by `***`; values known only after apply read as
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from provisioner.errors import StateError
+from provisioner.input_files import Where, parse_json
 from provisioner.mapping.flatten import get_path
 from provisioner.model import REDACTED, redact_value, secret_like_name
 
@@ -170,15 +170,12 @@ class Plan:
 
 def parse_plan(text: str, source: str = "plan JSON") -> Plan:
     """Parse `terraform show -json PLANFILE` output; every failure is one `PlanError` line."""
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PlanError(f"{source} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
-    return plan_from_document(doc, source)
+    return plan_from_document(parse_json(text, source, PlanError), source)
 
 
 def plan_from_document(doc: Any, source: str = "plan JSON") -> Plan:
-    """The `Plan` in an already-decoded plan JSON document."""
+    """The `Plan` in an already-decoded plan JSON document (decoded by `parse_json`, which
+    bounds its nesting: the walks below recurse once per level)."""
     if not isinstance(doc, dict) or not (
         "resource_changes" in doc or "planned_values" in doc or "output_changes" in doc
     ):
@@ -188,56 +185,73 @@ def plan_from_document(doc: Any, source: str = "plan JSON") -> Plan:
     version = str(doc.get("format_version", "0.1"))
     if version.split(".")[0] not in SUPPORTED_MAJOR:
         raise PlanError(f"{source}: plan JSON format {version} is not supported (0.1 to 1.x)")
-    try:
-        return Plan(
-            format_version=version,
-            terraform_version=doc.get("terraform_version"),
-            resource_changes=tuple(_change(c) for c in doc.get("resource_changes") or ()),
-            resource_drift=tuple(_change(c) for c in doc.get("resource_drift") or ()),
-            output_changes=tuple(
-                _output(name, c) for name, c in sorted((doc.get("output_changes") or {}).items())
-            ),
-            errored=bool(doc.get("errored", False)),
-            applyable=doc.get("applyable"),
-            complete=doc.get("complete") if isinstance(doc.get("complete"), bool) else None,
-        )
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise PlanError(
-            f"{source}: malformed resource change ({type(exc).__name__}: {exc})"
-        ) from None
+    at = Where(source, PlanError)
+    outputs = at.optional(doc, "output_changes", dict) or {}
+    return Plan(
+        format_version=version,
+        terraform_version=at.optional(doc, "terraform_version", str),
+        resource_changes=_changes(doc, "resource_changes", at),
+        resource_drift=_changes(doc, "resource_drift", at),
+        output_changes=tuple(
+            _output(name, (at / "output_changes").optional(outputs, name, dict) or {}, at)
+            for name in sorted(outputs)
+        ),
+        errored=bool(at.optional(doc, "errored", bool)),
+        applyable=at.optional(doc, "applyable", bool),
+        complete=at.optional(doc, "complete", bool),
+    )
 
 
-def _change(raw: Mapping[str, Any]) -> ResourceChange:
-    for key in ("address", "type", "name"):
-        if not isinstance(raw[key], str):
-            raise TypeError(f"{key} is {type(raw[key]).__name__}, not a string")
-    change = raw["change"]
-    actions = tuple(change.get("actions") or ())
-    importing = change.get("importing") or {}
-    paths = change.get("replace_paths") or ()
+def _changes(doc: Mapping[str, Any], key: str, at: Where) -> tuple[ResourceChange, ...]:
+    items = at.optional(doc, key, list) or []
+    return tuple(_change(raw, where) for raw, where in (at / key).objects(items))
+
+
+def _change(raw: Mapping[str, Any], at: Where) -> ResourceChange:
+    change = at.optional(raw, "change", dict)
+    if change is None:
+        raise (at / "change").problem("is missing")
+    actions = _actions(change, at / "change")
+    importing = (at / "change").optional(change, "importing", dict) or {}
     before = _redacted(change.get("before"), None, change.get("before_sensitive"))
     after = _redacted(
         change.get("after"), change.get("after_unknown"), change.get("after_sensitive")
     )
     return ResourceChange(
-        address=raw["address"],
-        type=raw["type"],
-        name=raw["name"],
+        address=at.required(raw, "address"),
+        type=at.required(raw, "type"),
+        name=at.required(raw, "name"),
         action=action_of(actions),
         actions=actions,
-        mode=raw.get("mode", "managed"),
-        module_address=raw.get("module_address"),
+        mode=at.optional(raw, "mode", str) or "managed",
+        module_address=at.optional(raw, "module_address", str),
         index=raw.get("index"),
-        provider=raw.get("provider_name"),
-        replace_paths=tuple(tuple(p) for p in paths),
-        action_reason=raw.get("action_reason"),
-        previous_address=raw.get("previous_address"),
-        import_id=_text_or_none(importing.get("id")) if isinstance(importing, dict) else None,
-        deposed=raw.get("deposed"),
+        provider=at.optional(raw, "provider_name", str),
+        replace_paths=_replace_paths(change, at / "change"),
+        action_reason=at.optional(raw, "action_reason", str),
+        previous_address=at.optional(raw, "previous_address", str),
+        import_id=_text_or_none(importing.get("id")),
+        deposed=at.optional(raw, "deposed", str),
         changes=tuple(attribute_changes(change, before, after)),
         before=before,
         after=after,
     )
+
+
+def _actions(change: Mapping[str, Any], at: Where) -> tuple[str, ...]:
+    actions = at.optional(change, "actions", list) or []
+    if not all(isinstance(a, str) for a in actions):
+        raise (at / "actions").problem("must be an array of strings")
+    return tuple(actions)
+
+
+def _replace_paths(change: Mapping[str, Any], at: Where) -> tuple[tuple[str | int, ...], ...]:
+    """`[["zone"], ["template", 0, "name"]]`: each path a list of keys and indexes."""
+    paths = at.optional(change, "replace_paths", list) or []
+    for i, path in enumerate(paths):
+        if not isinstance(path, list) or not all(isinstance(p, str | int) for p in path):
+            raise (at / "replace_paths" / i).problem("must be an array of keys and indexes")
+    return tuple(tuple(p) for p in paths)
 
 
 def _redacted(value: Any, unknown: Any, sensitive: Any, key: str = "") -> Any:
@@ -281,12 +295,12 @@ def _secret_key(key: str) -> bool:
     return secret_like_name(key) and not key.endswith(("_name", "_id"))
 
 
-def _output(name: str, raw: Mapping[str, Any]) -> OutputChange:
+def _output(name: str, raw: Mapping[str, Any], at: Where) -> OutputChange:
     sensitive = bool(raw.get("before_sensitive") or raw.get("after_sensitive"))
     unknown = raw.get("after_unknown") is True
     return OutputChange(
         name=name,
-        action=action_of(raw.get("actions") or ()),
+        action=action_of(_actions(raw, at / "output_changes" / name)),
         sensitive=sensitive,
         before=REDACTED if sensitive else redact_value(raw.get("before")),
         after=UNKNOWN if unknown else REDACTED if sensitive else redact_value(raw.get("after")),

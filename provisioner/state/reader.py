@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from provisioner.errors import StateError
+from provisioner.input_files import Where, kind_of, parse_json, read_text
 from provisioner.model import StateResource
 
 
@@ -32,69 +33,79 @@ class StateDocument:
 
 def load_state(path: Path) -> StateDocument:
     """Read a state or `show -json` file; every failure is a one-line `StateError`."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise StateError(f"state file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise StateError(f"cannot read state file {path}: {exc}") from None
-    return parse_state(text, source=str(path))
+    return parse_state(read_text(path, "state file", StateError), source=str(path))
 
 
 def parse_state(text: str, source: str) -> StateDocument:
-    """Parse the JSON text of a state, `show -json` output or plan JSON."""
+    """Parse the JSON text of a state, `show -json` output or plan JSON.
+
+    A document of the right shape with a field of the wrong type (a resource without
+    `type`, an instance that is a string) is refused with the field's path, never skipped:
+    a resource read past silently would be a resource never checked.
+    """
     if not text.strip():
         raise StateError(f"{source} is empty: expected Terraform state JSON")
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise StateError(f"{source} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    doc = parse_json(text, source, StateError)
     if not isinstance(doc, dict):
         raise StateError(f"{source} is not a Terraform state: expected a JSON object")
-    version = doc.get("terraform_version")
+    at = Where(source, StateError)
+    version = at.optional(doc, "terraform_version", str)
     if "prior_state" in doc or "planned_values" in doc:
-        doc = doc.get("prior_state") or {"values": {}}  # a plan made with no state yet
+        # A plan made with no state yet has no prior_state: nothing is managed.
+        doc = at.optional(doc, "prior_state", dict) or {"values": {}}
+        at = at / "prior_state"
     if "values" in doc or "format_version" in doc:
-        root = (doc.get("values") or {}).get("root_module") or {}
-        return StateDocument(source, tuple(_show_json_resources(root)), version)
+        values = at.optional(doc, "values", dict) or {}
+        root = (at / "values").optional(values, "root_module", dict) or {}
+        found = _show_json_resources(root, at / "values" / "root_module")
+        return StateDocument(source, tuple(found), version)
     if "resources" in doc or "version" in doc:
-        if doc.get("version") != 4:
+        if doc.get("version") != 4 or isinstance(doc.get("version"), bool):
             raise StateError(
                 f"{source}: state format version {doc.get('version')!r} is not supported "
                 "(azprov reads version 4, written by Terraform 0.12 and later)"
             )
-        return StateDocument(source, tuple(_v4_resources(doc.get("resources") or [])), version)
+        resources = at.optional(doc, "resources", list) or []
+        return StateDocument(source, tuple(_v4_resources(resources, at / "resources")), version)
     raise StateError(
         f"{source} is not a Terraform state: no 'resources' (state file) or 'values' "
         "(terraform show -json) found"
     )
 
 
-def _index_suffix(key: Any) -> str:
+def _index_suffix(key: Any, where: Where) -> str:
     if key is None:
         return ""
-    return f"[{key}]" if isinstance(key, int) else f"[{json.dumps(key)}]"
+    if isinstance(key, int) and not isinstance(key, bool):
+        return f"[{key}]"
+    if isinstance(key, str):
+        return f"[{json.dumps(key)}]"
+    raise (where / "index_key").problem(f"must be a number or a string, not {kind_of(key)}")
 
 
-def _v4_resources(resources: list[Any]) -> Iterator[StateResource]:
-    for res in resources:
-        if not isinstance(res, Mapping) or res.get("mode", "managed") != "managed":
+def _v4_resources(resources: list[Any], where: Where) -> Iterator[StateResource]:
+    for res, at in where.objects(resources):
+        if (at.optional(res, "mode", str) or "managed") != "managed":
             continue
-        base = f"{res['type']}.{res['name']}"
-        if res.get("module"):
-            base = f"{res['module']}.{base}"
-        for inst in res.get("instances") or []:
+        tf_type = at.required(res, "type")
+        base = f"{tf_type}.{at.required(res, 'name')}"
+        module = at.optional(res, "module", str)
+        if module:
+            base = f"{module}.{base}"
+        instances = at.optional(res, "instances", list) or []
+        for inst, inst_at in (at / "instances").objects(instances):
+            sensitive = inst_at.optional(inst, "sensitive_attributes", list) or []
             yield StateResource(
-                address=base + _index_suffix(inst.get("index_key")),
-                tf_type=res["type"],
-                attributes=inst.get("attributes") or {},
-                sensitive_paths=frozenset(_v4_sensitive(inst.get("sensitive_attributes"))),
+                address=base + _index_suffix(inst.get("index_key"), inst_at),
+                tf_type=tf_type,
+                attributes=inst_at.optional(inst, "attributes", dict) or {},
+                sensitive_paths=frozenset(_v4_sensitive(sensitive)),
             )
 
 
-def _v4_sensitive(paths: Any) -> Iterator[str]:
+def _v4_sensitive(paths: list[Any]) -> Iterator[str]:
     """`[[{"type": "get_attr", "value": "secret"}, {"type": "index", ...}]]` -> `secret.0`."""
-    for path in paths or []:
+    for path in paths:
         steps = path if isinstance(path, list) else [path]
         parts = []
         for step in steps:
@@ -106,18 +117,20 @@ def _v4_sensitive(paths: Any) -> Iterator[str]:
             yield ".".join(parts)
 
 
-def _show_json_resources(module: Mapping[str, Any]) -> Iterator[StateResource]:
-    for res in module.get("resources") or []:
-        if res.get("mode", "managed") != "managed":
+def _show_json_resources(module: Mapping[str, Any], where: Where) -> Iterator[StateResource]:
+    resources = where.optional(module, "resources", list) or []
+    for res, at in (where / "resources").objects(resources):
+        if (at.optional(res, "mode", str) or "managed") != "managed":
             continue
         yield StateResource(
-            address=res["address"],
-            tf_type=res["type"],
-            attributes=res.get("values") or {},
+            address=at.required(res, "address"),
+            tf_type=at.required(res, "type"),
+            attributes=at.optional(res, "values", dict) or {},
             sensitive_paths=frozenset(_tree_paths(res.get("sensitive_values"), "")),
         )
-    for child in module.get("child_modules") or []:
-        yield from _show_json_resources(child)
+    children = where.optional(module, "child_modules", list) or []
+    for child, at in (where / "child_modules").objects(children):
+        yield from _show_json_resources(child, at)
 
 
 def _tree_paths(tree: Any, prefix: str) -> Iterator[str]:
