@@ -1189,7 +1189,7 @@ def build_world(size: int, seed: int = 15) -> World:
     rng = random.Random(seed)  # noqa: S311 - a reproducible world, not a secret
     prod_builder, prod = _environment("prod", size, rng)
     test_builder, test = _environment("test", size, rng)
-    staging_builder, staging = _environment("staging", max(STACK_SIZE, size // 10), rng)
+    staging_builder, staging = _environment("staging", max(3 * STACK_SIZE, size // 10), rng)
     staging.state_key = test.state_key  # copied from test's backend block by mistake
     staging.with_live = False
     # prod's first stack is the platform everyone may use: registry, workspace, vault
