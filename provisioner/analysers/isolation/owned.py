@@ -178,6 +178,7 @@ class Index:
     _ips: dict[int, tuple[list[int], list[int], list[str]]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
+    _shared: bool = field(default=False, init=False, repr=False, compare=False)
 
     def add(self, owned: Owned) -> None:
         values = self.by_kind.setdefault(owned.kind, {})
@@ -202,15 +203,21 @@ class Index:
             name = owned.owner_key.rsplit("/", 1)[-1]
             if owned.value in wanted or name in wanted or owned.shown.lower() in wanted:
                 owners.add(owned.owner_key)
+        parents = tuple(f"{owner}/" for owner in owners)
+
+        def under(key: str) -> bool:
+            return key in owners or key.startswith(parents)
+
         for values in self.by_kind.values():
             for key, entries in values.items():
-                if any(_under_any(e.owner_key, owners) != e.shared for e in entries):
-                    values[key] = [
-                        e._replace(shared=_under_any(e.owner_key, owners)) for e in entries
-                    ]
+                if any(under(e.owner_key) != e.shared for e in entries):
+                    values[key] = [e._replace(shared=under(e.owner_key)) for e in entries]
+        self._shared = any(e.shared for e in self.entries())
 
     def is_shared(self, key: str) -> bool:
         """Whether `key` (an ID key) is, or lies under, a shared resource."""
+        if not self._shared:
+            return False
         parts = key.strip("/").split("/")
         ids = self.by_kind.get(Kind.ID, {})
         return any(
@@ -283,18 +290,6 @@ class Index:
                 pairs.sort()
                 self._ips[version] = ([n for n, _ in pairs], [r for _, r in pairs], values)
         return self._ips
-
-
-def _under_any(key: str, prefixes: set[str]) -> bool:
-    """Whether `key` is one of `prefixes` or lies under one (`prefix/...`)."""
-    if key in prefixes:
-        return True
-    slash = key.find("/")
-    while slash != -1:
-        if key[:slash] in prefixes:
-            return True
-        slash = key.find("/", slash + 1)
-    return False
 
 
 def build_index(

@@ -7,7 +7,8 @@ against the owned index. Its answer depends on the string alone, so it is cached
 Most documents point nowhere else, and walking every leaf of every one of them in Python
 is what made the analyser slow. `Scanner.may_point_elsewhere` decides that for a whole
 document at once: it serializes the document with the C JSON encoder, which lists every key
-and string leaf between quotes, and checks each string the run has not seen before. No
+and string leaf between quotes, and resolves each string the run has not seen before
+(strings too short and plain to hold a token are passed over by the regex that lists them). No
 token contains a quote or whitespace (the characters JSON escapes inside a string), so the
 strings of the serialized text hold exactly the tokens of the document's strings. The
 answer errs only towards "maybe": a document is walked leaf by leaf, to say where each
@@ -105,10 +106,12 @@ class Scanner:
         index, found = self.index, list[Hit]()
         scrubbed = text
         if "/" in text:  # every ARM ID has one
-            for token in ARM_ID.findall(text):
+            whole_id = ARM_ID.fullmatch(text) is not None  # the common case, and one pass
+            for token in [text] if whole_id else ARM_ID.findall(text):
                 owners, exact = index.resolve_id(token)
                 found += [(o, exact) for o in owners]
-            scrubbed = ARM_ID.sub(" ", text)  # an ID's `Microsoft.App` segment is no host
+            # an ID's `Microsoft.App` segment is no host
+            scrubbed = " " if whole_id else ARM_ID.sub(" ", text)
         if "." in scrubbed:  # every host and IPv4 address has one
             for token in HOST.findall(scrubbed):
                 found += [(o, True) for o in index.resolve_host(token)]
