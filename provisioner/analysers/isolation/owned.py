@@ -235,11 +235,15 @@ class Index:
     def resolve_id(self, token: str) -> tuple[list[Owned], bool]:
         """Owners of the most specific owned ID `token` is or lies under, and if it is that ID."""
         ids = self.by_kind.get(Kind.ID, {})
-        parts = [p for p in token.lower().split("/") if p]
-        for n in range(len(parts), 3, -1):  # the most specific owner decides
-            owners = ids.get("/" + "/".join(parts[:n]))
+        key = token.lower()
+        if not key.startswith("/") or "//" in key or key.endswith("/"):
+            key = "/" + "/".join(p for p in key.split("/") if p)
+        depth = steps = key.count("/")
+        while steps > 3:  # the most specific owner decides
+            owners = ids.get(key)
             if owners:
-                return self._verdict(owners), n == len(parts)
+                return self._verdict(owners), steps == depth
+            key, steps = key[: key.rfind("/")], steps - 1
         return [], True
 
     def resolve_host(self, token: str) -> list[Owned]:
@@ -250,12 +254,12 @@ class Index:
         exact = self.by_kind.get(Kind.HOST, {}).get(host)
         if exact:
             return self._verdict(exact)
-        labels = host.split(".")
         domains = self.by_kind.get(Kind.DOMAIN, {})
-        for i in range(len(labels) - 1):
-            owners = domains.get(".".join(labels[i:]))
+        while "." in host:  # the host itself, then each domain it lies in
+            owners = domains.get(host)
             if owners:
                 return self._verdict(owners)
+            host = host[host.index(".") + 1 :]
         return []
 
     def resolve_guid(self, token: str) -> list[Owned]:
