@@ -872,12 +872,19 @@ class _Planter:
         return f"{name or stack.service}-{self.builder.planted}"
 
     def pick(self) -> tuple[Stack, Stack]:
-        """A stack of the target (not one already used) and one of the other environment."""
+        """A stack of the target and one of the other environment (never the first, the
+        platform everyone may use), at random."""
         return self.rng.choice(self.docs.stacks[1:]), self.rng.choice(self.other.stacks[1:])
 
     def leaks(self) -> None:
-        other_name = self.other.name
-        # hosts: an app's exact FQDN, a host under a default domain, a registry's data endpoint
+        """References into the other environment, of every kind the analyser reports."""
+        self._hosts()
+        self._ids_and_guids()
+        self._ips()
+        self._states_and_tags()
+
+    def _hosts(self) -> None:
+        # an app's exact FQDN, a host under a default domain, a registry's data endpoint
         mine, theirs = self.pick()
         _set_env(_app(self.docs, mine, "web"), "API_URL", f"https://{theirs.app_fqdns[0]}/api")
         mine, theirs = self.pick()
@@ -951,6 +958,8 @@ class _Planter:
         app = _app(self.docs, mine, "worker")
         assert app.body is not None
         app.body["properties"]["configuration"]["registries"][0]["server"] = theirs.login_server
+
+    def _ids_and_guids(self) -> None:
         # IDs: exact, under a resource, as a map key, in free text, in a hidden-link tag
         mine, theirs = self.pick()
         app = _app(self.docs, mine, "web")
@@ -1018,7 +1027,10 @@ class _Planter:
         grant.body["properties"]["principalId"] = theirs.principal_id
         mine, theirs = self.pick()
         _set_env(_app(self.docs, mine, "api"), "AZURE_CLIENT_ID_PARTNER", theirs.client_id)
-        # IPs: firewall ranges in the state and by hand, networks, NSG prefixes, ACLs
+
+    def _ips(self) -> None:
+        # firewall ranges in the state and by hand, networks, NSG prefixes, ACLs
+        other_name = self.other.name
         mine, theirs = self.pick()
         low = ipaddress.IPv4Address(theirs.outbound[0])
         self.builder.firewall_rule(
@@ -1069,7 +1081,10 @@ class _Planter:
         vault.body["properties"]["networkAcls"]["ipRules"].append(
             {"value": f"{ipaddress.IPv4Address(theirs.static_ip)}/30"}
         )
+
+    def _states_and_tags(self) -> None:
         # a resource in two states, and one inside the other environment's resource group
+        other_name = self.other.name
         mine, theirs = self.pick()
         registry = self.docs.resources[f'azurerm_container_registry.main["{mine.service}"]']
         assert registry.attributes is not None
