@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.isolation                         # N = 1,000 and 5,000, 5 runs each
     .venv/bin/python -m bench.isolation --sizes 1000 --runs 3
-    .venv/bin/python -m bench.isolation --profile bench/isolation-profile-N1000.txt --sizes 1000
+    .venv/bin/python -m bench.isolation --sizes 1000 --profile PROFILE.txt   # pyinstrument
     .venv/bin/python -m bench.isolation --golden tests/fixtures/isolation_world.json
 
 The timed call is `isolation_findings` for `test` (state, Azure and a plan) against `prod`
