@@ -66,12 +66,19 @@ OWNED: Mapping[str, tuple[Kind, str, frozenset[str] | None]] = {
     "properties.clientId": (Kind.GUID, "client ID", _IDENTITY_TYPES),
     "identity.principalId": (Kind.GUID, "managed identity principal ID", None),
 }
-# The walk for owned values goes down only the paths that lead to an OWNED entry: for each
-# such path ("" for the document), the next steps and the paths they make.
-_NEXT: dict[str, dict[str, str]] = {}
-for _steps in (p.split(".") for p in OWNED):
-    for _n in range(len(_steps)):
-        _NEXT.setdefault(".".join(_steps[:_n]), {})[_steps[_n]] = ".".join(_steps[: _n + 1])
+
+
+def _paths_ahead() -> dict[str, dict[str, str]]:
+    """For each path that leads to an OWNED entry ("" for the document), its next steps and
+    the paths they make: the walk for owned values goes down these only."""
+    ahead: dict[str, dict[str, str]] = {}
+    for steps in (path.split(".") for path in OWNED):
+        for n in range(len(steps)):
+            ahead.setdefault(".".join(steps[:n]), {})[steps[n]] = ".".join(steps[: n + 1])
+    return ahead
+
+
+_NEXT = _paths_ahead()
 
 # Leaves of JSON, told apart by exact type first: an `isinstance` test of an ABC is slow.
 _SCALARS = frozenset({str, int, float, bool, type(None)})
