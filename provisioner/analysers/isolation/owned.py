@@ -1,0 +1,320 @@
+"""What each environment owns: the identifiers a reference can point at, indexed for lookup.
+
+An environment owns the IDs of the resources in its state and live inventory (and so every
+ID under them), and the computed names Azure gives them, listed in `OWNED` by attribute path.
+The index answers, for one token, which environment's resource it names, most specific
+owner first; a token counts only when that owner is another environment and not shared.
+"""
+
+from __future__ import annotations
+
+import bisect
+import ipaddress
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, NamedTuple
+
+from provisioner.analysers.isolation.sources import EnvironmentData, Source, sources
+from provisioner.analysers.isolation.tokens import GUID, Address, host_of, id_key, ip_of
+
+
+class Kind(StrEnum):
+    ID = "resource ID"
+    HOST = "host"
+    DOMAIN = "domain"
+    IP = "IP"
+    GUID = "GUID"
+
+
+# Computed identifiers a resource owns, by attribute path (list indices as `*`), on either
+# side: azurerm's state names and ARM's property paths. An optional type set limits an
+# entry to the types where the value is the resource's own rather than a reference.
+_IDENTITY_TYPES = frozenset(
+    {"azurerm_user_assigned_identity", "microsoft.managedidentity/userassignedidentities"}
+)
+_WORKSPACE_TYPES = frozenset(
+    {"azurerm_log_analytics_workspace", "microsoft.operationalinsights/workspaces"}
+)
+OWNED: Mapping[str, tuple[Kind, str, frozenset[str] | None]] = {
+    # Terraform state / planned values
+    "fqdn": (Kind.HOST, "FQDN", None),
+    "ingress.*.fqdn": (Kind.HOST, "ingress FQDN", None),
+    "latest_revision_fqdn": (Kind.HOST, "revision FQDN", None),
+    "login_server": (Kind.HOST, "login server", None),
+    "data_endpoint_host_names.*": (Kind.HOST, "registry data endpoint", None),
+    "vault_uri": (Kind.HOST, "Key Vault", None),
+    "default_domain": (Kind.DOMAIN, "default domain", None),
+    "static_ip_address": (Kind.IP, "static IP", None),
+    "outbound_ip_addresses.*": (Kind.IP, "outbound IP", None),
+    "workspace_id": (Kind.GUID, "workspace ID", _WORKSPACE_TYPES),
+    "principal_id": (Kind.GUID, "principal ID", _IDENTITY_TYPES),
+    "client_id": (Kind.GUID, "client ID", _IDENTITY_TYPES),
+    "identity.*.principal_id": (Kind.GUID, "managed identity principal ID", None),
+    # ARM bodies
+    "properties.fullyQualifiedDomainName": (Kind.HOST, "FQDN", None),
+    "properties.configuration.ingress.fqdn": (Kind.HOST, "ingress FQDN", None),
+    "properties.latestRevisionFqdn": (Kind.HOST, "revision FQDN", None),
+    "properties.loginServer": (Kind.HOST, "login server", None),
+    "properties.dataEndpointHostNames.*": (Kind.HOST, "registry data endpoint", None),
+    "properties.vaultUri": (Kind.HOST, "Key Vault", None),
+    "properties.defaultDomain": (Kind.DOMAIN, "default domain", None),
+    "properties.staticIp": (Kind.IP, "static IP", None),
+    "properties.outboundIpAddresses.*": (Kind.IP, "outbound IP", None),
+    "properties.customerId": (Kind.GUID, "workspace ID", _WORKSPACE_TYPES),
+    "properties.principalId": (Kind.GUID, "principal ID", _IDENTITY_TYPES),
+    "properties.clientId": (Kind.GUID, "client ID", _IDENTITY_TYPES),
+    "identity.principalId": (Kind.GUID, "managed identity principal ID", None),
+}
+
+
+def _paths_ahead() -> dict[str, dict[str, str]]:
+    """For each path that leads to an OWNED entry ("" for the document), its next steps and
+    the paths they make: the walk for owned values goes down these only."""
+    ahead: dict[str, dict[str, str]] = {}
+    for steps in (path.split(".") for path in OWNED):
+        for n in range(len(steps)):
+            ahead.setdefault(".".join(steps[:n]), {})[steps[n]] = ".".join(steps[: n + 1])
+    return ahead
+
+
+_NEXT = _paths_ahead()
+
+# Leaves of JSON, told apart by exact type first: an `isinstance` test of an ABC is slow.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+# A firewall range or network wider than a /8 is not aimed at an environment; the policy
+# rule pg-firewall-open-range reports those, so the two checks meet with no gap.
+MAX_RANGE = 2**24
+MAX_HOST = 253  # DNS's limit; longer dotted runs (base64, version lists) are not hosts
+
+
+class Owned(NamedTuple):  # a record made for every resource of every environment: cheap
+    """One identifier one environment owns, and the resource it belongs to."""
+
+    env: str
+    kind: Kind
+    value: str  # normalized: lower case, canonical IP text
+    shown: str  # as messages show it: an ID as the owner spells it, else normalized
+    label: str  # "FQDN", "outbound IP", "resource"
+    owner_key: str  # the owning resource's ID, lower case
+    owner: str  # the owning resource as a reviewer knows it: address, or type and name
+    shared: bool = False
+
+    def describe(self, exact: bool = True) -> str:
+        env = f"{self.env}'s"
+        if self.kind is Kind.ID:
+            where = "" if exact else "a resource under "
+            return f"{where}{env} {self.owner} ({self.shown})"
+        return f"{env} {self.label} {self.shown} ({self.owner})"
+
+
+def owned_by(source: Source) -> Iterator[Owned]:
+    """The identifiers `source` owns: its ID (unless planned) and its OWNED computed names."""
+    owner = source.owner
+    if source.key.startswith("/subscriptions/") and source.origin != "plan":
+        group = source.key.count("/") == 4 and "/resourcegroups/" in source.key
+        yield Owned(
+            source.env, Kind.ID, source.key, source.resource_id,
+            "resource group" if group else "resource", source.key, owner,
+        )  # fmt: skip
+    leaves: list[tuple[str, Any]] = []
+    _owned_leaves(source.doc, "", leaves)
+    for pattern, value in leaves:
+        if not isinstance(value, str) or not value.strip():
+            continue
+        kind, label, types = OWNED[pattern]
+        if types is not None and not types & source.type_names:
+            continue
+        normal = _normal(kind, value)
+        if normal is not None:
+            yield Owned(source.env, kind, normal, normal, label, source.key, owner)
+
+
+def _owned_leaves(node: Any, path: str, out: list[tuple[str, Any]]) -> None:
+    """Add (path, leaf) of each leaf of `node` at an OWNED path to `out`, in document order.
+
+    A path joins keys with `.` and writes every all-digit step (a list index) as `*`.
+    """
+    ahead = _NEXT[path]
+    if type(node) is dict or isinstance(node, Mapping):
+        for key, sub in node.items():
+            step = key if type(key) is str else str(key)
+            here = ahead.get(step)
+            if here is None:
+                if step.isdigit():
+                    here = ahead.get("*")
+                elif "." in step:
+                    here = f"{path}.{step}" if path else step  # a dotted key is several steps
+                if here is None:
+                    continue
+            _owned_at(sub, here, out)
+    elif isinstance(node, list | tuple) and "*" in ahead:
+        for sub in node:
+            _owned_at(sub, ahead["*"], out)
+
+
+def _owned_at(node: Any, path: str, out: list[tuple[str, Any]]) -> None:
+    if type(node) in _SCALARS or not isinstance(node, Mapping | list | tuple):
+        if path in OWNED:
+            out.append((path, node))
+    elif path in _NEXT:
+        _owned_leaves(node, path, out)
+
+
+def _normal(kind: Kind, value: str) -> str | None:
+    if kind in (Kind.HOST, Kind.DOMAIN):
+        return host_of(value)
+    if kind is Kind.IP:
+        ip = ip_of(value)
+        return str(ip) if ip is not None else None
+    if kind is Kind.GUID:
+        text = value.strip().lower()
+        return text if GUID.fullmatch(text) else None
+    return id_key(value)
+
+
+@dataclass
+class Index:
+    """Owned identifiers of every environment, by kind and normalized value."""
+
+    target: str
+    by_kind: dict[Kind, dict[str, list[Owned]]] = field(default_factory=dict)
+    # Owned IPs by IP version: sorted integers and, beside each, its value's rank in
+    # `by_kind[Kind.IP]`, so a range query returns owners in the order they were added.
+    _ips: dict[int, tuple[list[int], list[int], list[str]]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _shared: bool = field(default=False, init=False, repr=False, compare=False)
+
+    def add(self, owned: Owned) -> None:
+        values = self.by_kind.setdefault(owned.kind, {})
+        entries = values.get(owned.value)
+        if entries is None:
+            values[owned.value] = [owned]
+        elif all(e.env != owned.env for e in entries):  # the state's spelling wins
+            entries.append(owned)
+        self._ips = None
+
+    def entries(self) -> Iterator[Owned]:
+        for values in self.by_kind.values():
+            for owners in values.values():
+                yield from owners
+
+    def mark_shared(self, shared: Sequence[str]) -> None:
+        """Flag identifiers of deliberately shared resources, and all their resource owns."""
+        wanted = {s.strip().rstrip("/.").lower() for s in shared if s.strip()}
+        ids = {k for k in (id_key(s) for s in wanted) if k}
+        owners = set(ids)
+        for owned in self.entries():
+            name = owned.owner_key.rsplit("/", 1)[-1]
+            if owned.value in wanted or name in wanted or owned.shown.lower() in wanted:
+                owners.add(owned.owner_key)
+        parents = tuple(f"{owner}/" for owner in owners)
+
+        def under(key: str) -> bool:
+            return key in owners or key.startswith(parents)
+
+        for values in self.by_kind.values():
+            for key, entries in values.items():
+                if any(under(e.owner_key) != e.shared for e in entries):
+                    values[key] = [e._replace(shared=under(e.owner_key)) for e in entries]
+        self._shared = any(e.shared for e in self.entries())
+
+    def is_shared(self, key: str) -> bool:
+        """Whether `key` (an ID key) is, or lies under, a shared resource."""
+        if not self._shared:
+            return False
+        parts = key.strip("/").split("/")
+        ids = self.by_kind.get(Kind.ID, {})
+        return any(
+            o.shared
+            for n in range(len(parts), 3, -1)
+            for o in ids.get("/" + "/".join(parts[:n]), [])
+        )
+
+    def _verdict(self, owners: list[Owned]) -> list[Owned]:
+        """Another environment's owners, unless the target or a shared resource owns it too."""
+        if any(o.env == self.target or o.shared for o in owners):
+            return []
+        return owners
+
+    def resolve_id(self, token: str) -> tuple[list[Owned], bool]:
+        """Owners of the most specific owned ID `token` is or lies under, and if it is that ID."""
+        ids = self.by_kind.get(Kind.ID, {})
+        key = token.lower()
+        if not key.startswith("/") or "//" in key or key.endswith("/"):
+            key = "/" + "/".join(p for p in key.split("/") if p)
+        depth = steps = key.count("/")
+        while steps > 3:  # the most specific owner decides
+            owners = ids.get(key)
+            if owners:
+                return self._verdict(owners), steps == depth
+            key, steps = key[: key.rfind("/")], steps - 1
+        return [], True
+
+    def resolve_host(self, token: str) -> list[Owned]:
+        """Owners of host `token`: its exact owner, else the owner of a domain it lies in."""
+        host = token.rstrip(".").lower()
+        if len(host) > MAX_HOST:
+            return []
+        exact = self.by_kind.get(Kind.HOST, {}).get(host)
+        if exact:
+            return self._verdict(exact)
+        domains = self.by_kind.get(Kind.DOMAIN, {})
+        while "." in host:  # the host itself, then each domain it lies in
+            owners = domains.get(host)
+            if owners:
+                return self._verdict(owners)
+            host = host[host.index(".") + 1 :]
+        return []
+
+    def resolve_guid(self, token: str) -> list[Owned]:
+        return self._verdict(self.by_kind.get(Kind.GUID, {}).get(token.lower(), []))
+
+    def resolve_network(self, first: Address, last: Address) -> list[Owned]:
+        """Owners of the owned IPs from `first` to `last`, unless the range is too wide."""
+        if first.version != last.version or int(last) - int(first) + 1 > MAX_RANGE:
+            return []
+        numbers, ranks, values = self._ip_table().get(first.version, ([], [], []))
+        inside = sorted(
+            ranks[bisect.bisect_left(numbers, int(first)) : bisect.bisect_right(numbers, int(last))]
+        )
+        owners = self.by_kind.get(Kind.IP, {})
+        found: list[Owned] = []
+        for rank in inside:
+            found += self._verdict(owners[values[rank]])
+        return found
+
+    def has_ipv6(self) -> bool:
+        return 6 in self._ip_table()
+
+    def _ip_table(self) -> dict[int, tuple[list[int], list[int], list[str]]]:
+        if self._ips is None:
+            values = list(self.by_kind.get(Kind.IP, {}))
+            by_version: dict[int, list[tuple[int, int]]] = {}
+            for rank, value in enumerate(values):
+                ip = ipaddress.ip_address(value)
+                by_version.setdefault(ip.version, []).append((int(ip), rank))
+            self._ips = {}
+            for version, pairs in by_version.items():
+                pairs.sort()
+                self._ips[version] = ([n for n, _ in pairs], [r for _, r in pairs], values)
+        return self._ips
+
+
+def build_index(
+    target: EnvironmentData, others: Sequence[EnvironmentData], shared: Sequence[str]
+) -> tuple[Index, list[Source]]:
+    """The index of what every environment owns, and the target's documents."""
+    index = Index(target.name)
+    target_sources = sources(target)
+    for source in target_sources:
+        for owned in owned_by(source):
+            index.add(owned)
+    for other in others:
+        for source in sources(other):
+            for owned in owned_by(source):
+                index.add(owned)
+    index.mark_shared(shared)
+    return index, target_sources

@@ -1,0 +1,53 @@
+"""The shapes of identifiers in text: ARM IDs, host names, IPv4 addresses and networks, GUIDs.
+
+Every piece of the isolation analyser reads text with these patterns, so an owned value, a
+reference and a value shown in a finding are all recognised the same way.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# Characters that end an ARM ID (besides `/`, which separates its segments). No token of any
+# kind contains one, so text split at them keeps every token whole (see scanner.py).
+ID_END = r"\s\"'<>;,?#&|"
+ARM_ID = re.compile(rf"/subscriptions/[^/{ID_END}]+(?:/[^/{ID_END}]+)*", re.I)
+HOST = re.compile(
+    r"(?<![\w.-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62})(?![\w-])", re.I
+)
+IPV4 = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d{1,3}){3})(?:/(\d{1,2}))?(?!\w|\.\d)")
+GUID = re.compile(
+    r"(?<![\w-])[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}(?![\w-])", re.I
+)
+GUID_LENGTH = 36
+
+
+def id_key(raw: str) -> str | None:
+    """`raw` as a lower-case ID key, or None when it is not a resource-group-deep ARM ID."""
+    parts = [p for p in raw.strip().split("/") if p]
+    if len(parts) < 4 or parts[0].lower() != "subscriptions":
+        return None
+    return "/" + "/".join(parts).lower()
+
+
+def host_of(raw: str) -> str | None:
+    """The host name `raw` is or (as a URL) names, lower case; None if it names none."""
+    text = raw.strip()
+    if "://" in text:
+        try:
+            text = urlsplit(text).hostname or ""
+        except ValueError:
+            return None
+    text = text.rstrip(".").lower()
+    return text if HOST.fullmatch(text) else None
+
+
+def ip_of(raw: str) -> Address | None:
+    try:
+        return ipaddress.ip_address(raw.strip())
+    except ValueError:
+        return None
