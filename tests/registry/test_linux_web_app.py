@@ -8,10 +8,12 @@ return app settings (`POST {site}/config/appsettings/list`) is never sent.
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
 
+import hcl2
 import pytest
 import responses
 from typer.testing import CliRunner
@@ -116,3 +118,48 @@ def test_sensitive_values_never_show_in_a_report(tmp_path: Path, fmt: str) -> No
     assert code == 2
     assert "https_only" in out
     assert not [s for s in SECRETS if s in out]
+
+
+def other_site(name: str, kind: str) -> dict[str, Any]:
+    """A site of another kind in the same group (a Windows web app, a function app)."""
+    body = copy.deepcopy(WEB_APP.doc["azure"])
+    body["id"] = WEB_APP.arm_id.rsplit("/", 1)[0] + "/" + name
+    body["name"], body["kind"] = name, kind
+    body["properties"]["reserved"] = "linux" in kind
+    return body
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_sites_of_other_kinds_stay_unmanaged_under_their_arm_type(
+    tmp_path: Path, path: str
+) -> None:
+    env = WEB_APP.world()
+    for body in (other_site("app-legacy-win", "app"), other_site("func-jobs", "functionapp,linux")):
+        env.bodies[body["id"].lower()] = body
+    _, out, _ = verify(tmp_path, env, path, "-f", "json")
+    found = [
+        (f["kind"], f["type"], f["resource_id"].rsplit("/", 1)[1], f["message"].split(" '")[0])
+        for f in json.loads(out)["findings"]
+        if "/sites/" in f["resource_id"]
+    ]
+    assert sorted(found) == [
+        ("unmanaged", None, "app-legacy-win", "Microsoft.Web/sites"),
+        ("unmanaged", None, "func-jobs", "Microsoft.Web/sites"),
+    ]
+
+
+def test_import_writes_a_block_for_a_linux_web_app_and_skips_other_sites(
+    tmp_path: Path,
+) -> None:
+    env = WEB_APP.world(in_state=False)
+    windows = other_site("app-legacy-win", "app")
+    env.bodies[windows["id"].lower()] = windows
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        serve(rsps, env)
+        state = write_state(tmp_path, env)
+        result = runner.invoke(app, ["import", "--env", "prod", "--state", str(state), "-o", "-"])
+    assert result.exit_code == 0, result.stderr
+    [block] = hcl2.loads(result.stdout)["import"]
+    assert str(block["to"]).strip("${}") == "azurerm_linux_web_app.app_stockapp_web_prod"
+    assert str(block["id"]).strip('"') == WEB_APP.arm_id
+    assert f"# skipped {windows['id']}: no azurerm resource type is known" in result.stdout
