@@ -2,10 +2,11 @@
 
 What a web app's GET does not carry is not compared. ARM returns `properties.siteConfig`
 on a site's GET with its values null (the azurerm provider says so and reads them with a
-second GET of `{site}/config/web`), so `site_config` is read where a document carries it
-(a plan, a snapshot) but never drifts; `always_on` is left out. App settings are returned
-only by `POST {site}/config/appsettings/list` (WebApps_ListApplicationSettings), which
-azprov never sends: it reads with GETs and never lists secrets.
+second GET of `{site}/config/web`), so the minimum TLS version is read where a document
+carries it (a plan; a body that has it) but never drifts, and `always_on` is left out.
+App settings are returned only by `POST {site}/config/appsettings/list`
+(WebApps_ListApplicationSettings), which azprov never sends: it reads with GETs and never
+lists secrets.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 The registry harness (tests/test_registry.py) reads the app end to end from its fixture.
 These tests cover what a site's GET leaves out (site_config's values, app settings) and
 how azprov copes without it: such values never drift, and the one request that would
-return app settings (`POST {site}/config/appsettings/list`) is never sent.
+return app settings (`POST {site}/config/appsettings/list`) is never sent. Sites of other
+kinds (Windows web apps, function apps) share the ARM type and must not be read as one.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def test_a_site_get_with_null_site_config_reads_clean(tmp_path: Path, path: str)
 def test_a_minimum_tls_version_azure_shows_is_read_but_never_drift(
     tmp_path: Path, path: str
 ) -> None:
-    # Where a body does carry siteConfig (the REST example, a snapshot), a lower TLS version
+    # Where a body does carry siteConfig (as in the REST example), a lower TLS version
     # is for the policy rule to judge: drift cannot be told from ARM's usual null.
     env = WEB_APP.world()
     env.bodies[SITE_KEY]["properties"]["siteConfig"]["minTlsVersion"] = "1.0"
