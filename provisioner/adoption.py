@@ -85,7 +85,9 @@ def import_plan(findings: Iterable[Finding], taken: Collection[str]) -> ImportPl
     unmanaged = [f for f in findings if f.kind is FindingKind.UNMANAGED]
     for finding in sorted(unmanaged, key=lambda f: f.resource_id.lower()):
         rid = canonical_id(finding.resource_id)
-        tf_type = tf_type_for_arm(rid.arm_type)
+        # The finding's type comes from the body (a Linux web app's kind), its ARM type's
+        # from the registry; a shared ARM type names no azurerm type by itself.
+        tf_type = finding.type or tf_type_for_arm(rid.arm_type)
         if tf_type is None:
             skipped.append(
                 SkippedResource(str(rid), f"no azurerm resource type is known for {rid.arm_type}")

@@ -30,6 +30,7 @@ PG_SERVER = "azurerm_postgresql_flexible_server"
 PG_FIREWALL_RULE = "azurerm_postgresql_flexible_server_firewall_rule"
 REGISTRY = "azurerm_container_registry"
 CONTAINER_APP = "azurerm_container_app"
+LINUX_WEB_APP = "azurerm_linux_web_app"
 # Every type whose mapping table reads tags: the required-tags rule applies to exactly these.
 TAGGED_TYPES = frozenset(
     spec.tf_type
@@ -273,6 +274,34 @@ def check_min_replicas(res: Resource, settings: Mapping[str, Any]) -> Iterator[V
         )
 
 
+# -- web apps ---------------------------------------------------------------------------
+
+MIN_TLS = (1, 2)
+
+
+def tls_version(value: Any) -> tuple[int, ...] | None:
+    """A TLS version as numbers: `1.2`, `TLS1_2` and `TLS1.2` read (1, 2); else None."""
+    if not isinstance(value, str) or not _judgeable(value):
+        return None
+    parts = value.strip().upper().removeprefix("TLS").replace("_", ".").split(".")
+    if not all(part.isdigit() for part in parts):
+        return None
+    return tuple(int(part) for part in parts)
+
+
+def check_web_min_tls(res: Resource, _: Mapping[str, Any]) -> Iterator[Violation]:
+    attribute = "site_config.minimum_tls_version"
+    shown = res.attributes.get(attribute)
+    version = tls_version(shown)
+    if version is not None and version < MIN_TLS:
+        yield Violation(attribute, ">= 1.2", shown, f"the web app accepts TLS {shown}")
+
+
+def check_web_https_only(res: Resource, _: Mapping[str, Any]) -> Iterator[Violation]:
+    if res.attributes.get("https_only") is False:
+        yield Violation("https_only", True, False, "the web app answers plain HTTP")
+
+
 # -- every taggable resource ------------------------------------------------------------
 
 
@@ -382,6 +411,26 @@ RULES: tuple[Rule, ...] = (
         check_min_replicas,
         (Setting("min", "int", 0, 300),),
         defaults={"enabled": False, "min": 1},
+        prod={"enabled": True},
+    ),
+    Rule(
+        "webapp-https-only",
+        Severity.HIGH,
+        frozenset({LINUX_WEB_APP}),
+        "Over plain HTTP, session cookies and tokens cross the network readable by anyone "
+        "on the path.",
+        check_web_https_only,
+        defaults={"enabled": False},
+        prod={"enabled": True},
+    ),
+    Rule(
+        "webapp-min-tls",
+        Severity.HIGH,
+        frozenset({LINUX_WEB_APP}),
+        "TLS 1.0 and 1.1 are deprecated (RFC 8996) and fail current compliance baselines; "
+        "1.2 is the floor.",
+        check_web_min_tls,
+        defaults={"enabled": False},
         prod={"enabled": True},
     ),
     Rule(

@@ -84,15 +84,23 @@ def listed_at(placement: Placement) -> tuple[TypeSpec, ...]:
 
 
 @cache
-def _known_names() -> dict[str, tuple[str, str]]:
+def _known_names() -> dict[str, tuple[str, str | None]]:
+    """ARM type (lower case) -> its canonical spelling and the azurerm type it alone names."""
     raw = json.loads(resources.files(__package__).joinpath("arm_types.json").read_text())
-    names = {k.lower(): (k, v) for k, v in raw.items() if not k.startswith("_")}
-    names.update({s.arm_type.lower(): (s.arm_type, s.tf_type) for s in TYPES})
+    names: dict[str, tuple[str, str | None]] = {
+        k.lower(): (k, v) for k, v in raw.items() if not k.startswith("_")
+    }
+    # An ARM type several azurerm types share (`Microsoft.Web/sites`) names none of them by
+    # itself: only a body says which (`for_body`), and a body no entry accepts keeps its
+    # ARM type.
+    names.update(
+        {s.arm_type.lower(): (s.arm_type, None if s.accepts else s.tf_type) for s in TYPES}
+    )
     return names
 
 
 def tf_type_for_arm(arm_type: str) -> str | None:
-    """The azurerm type for an ARM type (`Microsoft.Storage/storageAccounts`), if known."""
+    """The azurerm type for an ARM type (`Microsoft.Storage/storageAccounts`), if it names one."""
     found = _known_names().get(arm_type.lower())
     return found[1] if found else None
 

@@ -57,6 +57,32 @@ def keys(value: Any, _: Lookups) -> Any:
     return list(value) if isinstance(value, Mapping) else UNREADABLE
 
 
+def app_service_os(value: Any, _: Lookups) -> Any:
+    """An App Service plan's `properties` as azurerm's `os_type`.
+
+    azurerm reads the OS from two flags, not from `kind`: `reserved` is a Linux plan,
+    `hyperV` a Windows container plan, neither a Windows plan. Without a readable
+    `reserved` the OS is unknown, not Windows.
+    """
+    if not isinstance(value, Mapping):
+        return UNREADABLE
+    reserved = _flag(value.get("reserved"))
+    hyper_v = False if value.get("hyperV") is None else _flag(value["hyperV"])
+    if reserved is None or hyper_v is None:
+        return UNREADABLE
+    if reserved:
+        return "Linux"
+    return "WindowsContainer" if hyper_v else "Windows"
+
+
+def _flag(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
+
+
 def workspace_from_customer_id(value: Any, lookups: Lookups) -> Any:
     """A managed environment names its workspace by customerId; azurerm by resource ID."""
     return lookups.workspace_id(str(value)) or f"(workspace with customerId {value})"
