@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +24,18 @@ def caseless(value: Any) -> Any:
 def caseless_ids(value: Any) -> Any:
     """A set of resource IDs, compared without regard to case or order."""
     return tuple(sorted(str(v).lower() for v in value or ()))
+
+
+def cidr_set(value: Any) -> Any:
+    """Address ranges as a set: order never matters, and `FD00:DB8::/48` is `fd00:db8::/48`."""
+    return tuple(sorted({_cidr(str(v)) for v in value or ()}))
+
+
+def _cidr(text: str) -> str:
+    try:
+        return str(ipaddress.ip_network(text.strip()))
+    except ValueError:  # not a network as written (host bits set, a typo): compare the text
+        return text.strip().lower()
 
 
 def no_spaces(value: Any) -> Any:
