@@ -38,6 +38,20 @@ def _cidr(text: str) -> str:
         return text.strip().lower()
 
 
+def caseless_set(value: Any) -> Any:
+    """Names compared as a set, without regard to case (a delegation's actions)."""
+    return tuple(sorted({str(v).lower() for v in value or ()}))
+
+
+def endpoint_services(value: Any) -> Any:
+    """Service endpoints as a set of service names.
+
+    azurerm 5.x writes `service_endpoint` blocks (`{service, network_identifier}`), 4.x a
+    `service_endpoints` list of names, and ARM `{service, locations, ...}` objects.
+    """
+    return caseless_set(v.get("service") if isinstance(v, Mapping) else v for v in value or ())
+
+
 def no_spaces(value: Any) -> Any:
     """`SystemAssigned, UserAssigned` (azurerm) vs `SystemAssigned,UserAssigned` (ARM)."""
     return value.replace(" ", "").lower() if isinstance(value, str) else value
@@ -73,3 +87,33 @@ def keys(value: Any, _: Lookups) -> Any:
 def workspace_from_customer_id(value: Any, lookups: Lookups) -> Any:
     """A managed environment names its workspace by customerId; azurerm by resource ID."""
     return lookups.workspace_id(str(value)) or f"(workspace with customerId {value})"
+
+
+def subnet_address_prefixes(value: Any, _: Lookups) -> Any:
+    """A subnet's `addressPrefixes`, or its single `addressPrefix`, as azurerm's list.
+
+    ARM answers with either field depending on how the subnet was made; azurerm reads the
+    list when there is one.
+    """
+    if not isinstance(value, Mapping):
+        return UNREADABLE
+    many, one = value.get("addressPrefixes"), value.get("addressPrefix")
+    if many is not None:
+        return many if isinstance(many, list) else UNREADABLE
+    if one is None or one == "":
+        return []
+    return [one] if isinstance(one, str) else UNREADABLE
+
+
+def subnet_service_endpoints(value: Any, _: Lookups) -> Any:
+    """A subnet's `serviceEndpoints` from its properties; none listed is an empty list.
+
+    Read from `properties` so that an absent list reads as empty in Azure while a state
+    without the attribute (the other major version's spelling) stays unset.
+    """
+    if not isinstance(value, Mapping):
+        return UNREADABLE
+    found = value.get("serviceEndpoints")
+    if found is None:
+        return []
+    return found if isinstance(found, list) else UNREADABLE

@@ -1,10 +1,11 @@
-"""Microsoft.Network: virtual networks.
+"""Microsoft.Network: virtual networks and their subnets.
 
 A virtual network's ARM body carries its subnets inline (`properties.subnets`), and azurerm
 mirrors them in the network's `subnet` attribute, which is Optional and Computed: a team
 that declares subnets as separate `azurerm_subnet` resources still finds every subnet there,
 as of the network's last refresh. That copy lags (a subnet terraform just added is not in it
-until the next refresh), so it is never compared here.
+until the next refresh), so it is never compared here. Subnets are compared once, as
+`azurerm_subnet` resources listed under each network (Resource Graph does not index them).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from provisioner.model import Severity
 from provisioner.registry import convert as c
 from provisioner.registry._common import LOCATION, TAGS
-from provisioner.registry.spec import Attr, TypeSpec
+from provisioner.registry.spec import Attr, Each, TypeSpec, under
 
 HIGH = Severity.HIGH
 API_VERSION = "2026-01-01"
@@ -64,4 +65,103 @@ VIRTUAL_NETWORK = TypeSpec(
     ),
 )
 
-TYPES = (VIRTUAL_NETWORK,)
+SUBNET = TypeSpec(
+    tf_type="azurerm_subnet",
+    arm_type="Microsoft.Network/virtualNetworks/subnets",
+    api_version=API_VERSION,
+    listed=under(VIRTUAL_NETWORK.arm_type),
+    attributes=(
+        Attr(
+            "address_prefixes",
+            "address_prefixes",
+            "properties",
+            kind=list,
+            convert=c.subnet_address_prefixes,
+            canon=c.cidr_set,
+        ),
+        Each(
+            "delegation",
+            "delegation",
+            "properties.delegations",
+            (
+                Attr(
+                    "service_delegation.name",
+                    "service_delegation.0.name",
+                    "properties.serviceName",
+                    canon=c.caseless,
+                ),
+                Attr(
+                    "service_delegation.actions",
+                    "service_delegation.0.actions",
+                    "properties.actions",
+                    kind=list,
+                    canon=c.caseless_set,
+                ),
+            ),
+        ),
+        # azurerm 5.x spells these as `service_endpoint` blocks, 4.x as a list of names;
+        # a state holds one of the two, and the other reads as unset.
+        Attr(
+            "service_endpoint",
+            "service_endpoint",
+            "properties",
+            kind=list,
+            convert=c.subnet_service_endpoints,
+            canon=c.endpoint_services,
+        ),
+        Attr(
+            "service_endpoints",
+            "service_endpoints",
+            "properties",
+            kind=list,
+            convert=c.subnet_service_endpoints,
+            canon=c.endpoint_services,
+        ),
+        # `Disabled` lets private endpoints in the subnet bypass its NSG and route table.
+        Attr(
+            "private_endpoint_network_policies",
+            "private_endpoint_network_policies",
+            "properties.privateEndpointNetworkPolicies",
+            default="Disabled",
+            severity=HIGH,
+        ),
+        Attr(
+            "private_link_service_network_policies_enabled",
+            "private_link_service_network_policies_enabled",
+            "properties.privateLinkServiceNetworkPolicies",
+            kind=bool,
+            convert=c.enabled,
+            default=True,
+        ),
+        Attr(
+            "default_outbound_access_enabled",
+            "default_outbound_access_enabled",
+            "properties.defaultOutboundAccess",
+            kind=bool,
+            default=True,  # azurerm reads an absent value as true
+        ),
+        # The NSG and route table are azurerm's association resources
+        # (`azurerm_subnet_network_security_group_association`, `..._route_table_association`),
+        # whose ID is the subnet's own. azurerm 4.x's subnet has no such attribute; 5.x exports
+        # them as computed, as of the subnet's last refresh, which lags an apply that changes
+        # an association. Read for the isolation check (a prod subnet behind test's NSG),
+        # never drift.
+        Attr(
+            "network_security_group_id",
+            "network_security_group_id",
+            "properties.networkSecurityGroup.id",
+            canon=c.caseless,
+            compare=False,
+        ),
+        Attr(
+            "route_table_id",
+            "route_table_id",
+            "properties.routeTable.id",
+            canon=c.caseless,
+            compare=False,
+        ),
+    ),
+    summary=("address_prefixes",),
+)
+
+TYPES = (VIRTUAL_NETWORK, SUBNET)
