@@ -117,3 +117,43 @@ def subnet_service_endpoints(value: Any, _: Lookups) -> Any:
     if found is None:
         return []
     return found if isinstance(found, list) else UNREADABLE
+
+
+def _private_link_connection(value: Any) -> tuple[Mapping[str, Any], bool] | None:
+    """A private endpoint's connection properties, and whether it awaits manual approval.
+
+    azurerm's single `private_service_connection` block is the first of ARM's
+    auto-approved connections, else of its manual ones. A malformed body raises
+    TypeError, which the table walk reads as unreadable.
+    """
+    lists = (
+        ("privateLinkServiceConnections", False),
+        ("manualPrivateLinkServiceConnections", True),
+    )
+    for key, manual in lists:
+        found = value.get(key) or []
+        if not isinstance(found, list):
+            raise TypeError(f"{key} is not a list")
+        if found:
+            properties = found[0].get("properties") if isinstance(found[0], Mapping) else None
+            if not isinstance(properties, Mapping):
+                raise TypeError(f"{key}[0] has no properties")
+            return properties, manual
+    return None
+
+
+def private_link_target(value: Any, _: Lookups) -> Any:
+    """The resource a private endpoint connects to (`privateLinkServiceId`)."""
+    found = _private_link_connection(value)
+    return found[0].get("privateLinkServiceId") if found else None
+
+
+def private_link_group_ids(value: Any, _: Lookups) -> Any:
+    """The sub-resources a private endpoint connects to (`blob`, `vault`): azurerm's names."""
+    found = _private_link_connection(value)
+    return (found[0].get("groupIds") or []) if found else None
+
+
+def private_link_is_manual(value: Any, _: Lookups) -> Any:
+    found = _private_link_connection(value)
+    return found[1] if found else None

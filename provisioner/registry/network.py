@@ -1,4 +1,4 @@
-"""Microsoft.Network: virtual networks and their subnets.
+"""Microsoft.Network: virtual networks, their subnets, and private endpoints.
 
 A virtual network's ARM body carries its subnets inline (`properties.subnets`), and azurerm
 mirrors them in the network's `subnet` attribute, which is Optional and Computed: a team
@@ -164,4 +164,54 @@ SUBNET = TypeSpec(
     summary=("address_prefixes",),
 )
 
-TYPES = (VIRTUAL_NETWORK, SUBNET)
+PRIVATE_ENDPOINT = TypeSpec(
+    tf_type="azurerm_private_endpoint",
+    arm_type="Microsoft.Network/privateEndpoints",
+    api_version=API_VERSION,
+    attributes=(
+        LOCATION,
+        Attr("subnet_id", "subnet_id", "properties.subnet.id", canon=c.caseless),
+        # azurerm's one `private_service_connection` block is ARM's auto-approved
+        # connection or, when `is_manual_connection`, its manual one.
+        Attr(
+            "private_service_connection.private_connection_resource_id",
+            "private_service_connection.0.private_connection_resource_id",
+            "properties",
+            convert=c.private_link_target,
+            canon=c.caseless,
+            severity=HIGH,
+        ),
+        Attr(
+            "private_service_connection.subresource_names",
+            "private_service_connection.0.subresource_names",
+            "properties",
+            kind=list,
+            convert=c.private_link_group_ids,
+            canon=c.caseless_set,
+        ),
+        Attr(
+            "private_service_connection.is_manual_connection",
+            "private_service_connection.0.is_manual_connection",
+            "properties",
+            kind=bool,
+            convert=c.private_link_is_manual,
+        ),
+        Attr(
+            "custom_network_interface_name",
+            "custom_network_interface_name",
+            "properties.customNetworkInterfaceName",
+        ),
+        # Azure creates the endpoint's network interface: read, never drift.
+        Attr(
+            "network_interface.id",
+            "network_interface.0.id",
+            "properties.networkInterfaces.0.id",
+            canon=c.caseless,
+            compare=False,
+        ),
+        TAGS,
+    ),
+    summary=("private_service_connection.private_connection_resource_id",),
+)
+
+TYPES = (VIRTUAL_NETWORK, SUBNET, PRIVATE_ENDPOINT)
