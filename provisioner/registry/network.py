@@ -201,7 +201,8 @@ PRIVATE_ENDPOINT = TypeSpec(
             "custom_network_interface_name",
             "properties.customNetworkInterfaceName",
         ),
-        # Azure creates the endpoint's network interface: read, never drift.
+        # Azure creates the endpoint's network interface (and deletes it with the endpoint):
+        # read, never drift, and never an unmanaged resource of its own.
         Attr(
             "network_interface.id",
             "network_interface.0.id",
@@ -212,6 +213,7 @@ PRIVATE_ENDPOINT = TypeSpec(
         TAGS,
     ),
     summary=("private_service_connection.private_connection_resource_id",),
+    creates=("network_interface.id",),
 )
 
 TYPES = (VIRTUAL_NETWORK, SUBNET, PRIVATE_ENDPOINT)

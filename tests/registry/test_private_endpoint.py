@@ -62,6 +62,24 @@ def test_the_network_interface_azure_made_is_read_but_never_drift() -> None:
     assert analysis.findings == () and analysis.exit_code == 0
 
 
+@pytest.mark.parametrize("path", PATHS)
+def test_the_network_interface_azure_made_for_it_is_not_unmanaged(path: str) -> None:
+    env, state, _ = _world()
+    made = state["network_interface"][0]["id"]
+    by_hand = made.rsplit("/", 1)[0] + "/nic-debug-vm"
+    for nic in (made, by_hand):
+        env.bodies[nic.lower()] = {
+            "id": nic, "name": nic.rsplit("/", 1)[1], "location": "westeurope",
+            "type": "Microsoft.Network/networkInterfaces",
+            "properties": {"ipConfigurations": []},
+        }  # fmt: skip
+    env.bodies[made.lower()]["properties"]["privateEndpoint"] = {"id": ENDPOINT_ID}
+    analysis = verify(env, PATHS[path])
+    assert [(f.kind, f.resource_id) for f in analysis.findings] == [
+        (FindingKind.UNMANAGED, by_hand)
+    ]
+
+
 def test_a_prod_endpoint_into_tests_storage_account_is_an_isolation_finding() -> None:
     prod, state, body = _world()
     state["private_service_connection"][0]["private_connection_resource_id"] = TEST_STORAGE
