@@ -28,7 +28,10 @@ def caseless_ids(value: Any) -> Any:
 
 def cidr_set(value: Any) -> Any:
     """Address ranges as a set: order never matters, and `FD00:DB8::/48` is `fd00:db8::/48`."""
-    return tuple(sorted({_cidr(str(v)) for v in value or ()}))
+    items = list(value or ())
+    if not all(isinstance(v, str) for v in items):
+        return UNREADABLE  # `[10]` is no address range, and no change either
+    return tuple(sorted({_cidr(v) for v in items}))
 
 
 def _cidr(text: str) -> str:
@@ -40,7 +43,10 @@ def _cidr(text: str) -> str:
 
 def caseless_set(value: Any) -> Any:
     """Names compared as a set, without regard to case (a delegation's actions)."""
-    return tuple(sorted({str(v).lower() for v in value or ()}))
+    items = list(value or ())
+    if not all(isinstance(v, str) for v in items):
+        return UNREADABLE
+    return tuple(sorted({v.lower() for v in items}))
 
 
 def endpoint_services(value: Any) -> Any:

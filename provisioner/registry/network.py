@@ -95,6 +95,7 @@ SUBNET = TypeSpec(
                     "service_delegation.0.actions",
                     "properties.actions",
                     kind=list,
+                    default=(),  # azurerm writes [] where ARM leaves `actions` out
                     canon=c.caseless_set,
                 ),
             ),

@@ -10,7 +10,9 @@ import pytest
 import responses
 
 from provisioner.analysers.isolation import EnvironmentData, isolation_findings
-from provisioner.model import FindingKind, Severity
+from provisioner.mapping.flatten import Side, flatten
+from provisioner.model import UNREADABLE, FindingKind, Severity
+from provisioner.registry.network import SUBNET
 from provisioner.state import parse_state
 from tests.arm_fake import ArmFake, graph_path_requests, list_path_requests, run_verify
 from tests.factories import Environment, _state_entry, dumps
@@ -88,6 +90,32 @@ def test_a_subnet_with_several_prefixes_reads_them_from_address_prefixes(
     del properties["addressPrefix"]
     properties.update(arm_prefixes)
     assert verify(env, False).findings == ()
+
+
+@pytest.mark.parametrize(
+    ("properties", "attribute"),
+    [
+        ({"addressPrefixes": [10]}, "address_prefixes"),
+        ({"addressPrefixes": "10.20.0.0/24"}, "address_prefixes"),
+        ({"addressPrefix": {"value": "10.20.0.0/24"}}, "address_prefixes"),
+        ({"serviceEndpoints": [{"locations": ["*"]}]}, "service_endpoint"),
+        ({"serviceEndpoints": {"service": "Microsoft.Storage"}}, "service_endpoint"),
+    ],
+)
+def test_a_mistyped_body_is_unreadable_never_a_value(
+    properties: dict[str, Any], attribute: str
+) -> None:
+    """What Azure sends malformed is not compared (unknown), rather than read as a change."""
+    body = {**FIXTURE.doc["azure"], "properties": properties}
+    assert flatten(SUBNET.attributes, body, Side(is_state=False))[attribute] is UNREADABLE
+
+
+def test_a_delegation_without_actions_reads_as_none_delegated() -> None:
+    env = FIXTURE.world()
+    _subnet_state(env)["delegation"][0]["service_delegation"][0]["actions"] = []
+    delegation = env.bodies[SUBNET_ID.lower()]["properties"]["delegations"][0]
+    del delegation["properties"]["actions"]
+    assert verify(env, True).findings == ()
 
 
 def test_an_azurerm_4_state_compares_service_endpoints_by_their_old_name() -> None:
