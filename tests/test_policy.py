@@ -340,9 +340,11 @@ def test_corpus_plans_findings_are_the_real_ones() -> None:
         aks, apps = FIXTURES / aks.name, FIXTURES / apps.name
     aks_hits = hits(run(planned_resources(plan_from_document(json.loads(aks.read_text())))))
     # backup_retention_days is unknown there (azurerm computes it), the firewall rule is a
-    # /24-sized private range, public access is off: only geo backup and the tags remain.
+    # /24-sized private range, public access is off: only geo backup and the tags remain
+    # (the resource group, the server and the virtual network carry none).
     assert sorted(aks_hits) == [
         ("pg-geo-redundant-backup", "geo_redundant_backup_enabled"),
+        ("required-tags", "tags"),
         ("required-tags", "tags"),
         ("required-tags", "tags"),
     ]

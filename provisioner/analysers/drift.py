@@ -12,6 +12,7 @@ from provisioner.model import (
     Finding,
     FindingKind,
     Resource,
+    ResourceId,
     Sensitive,
     Severity,
     redact_value,
@@ -73,9 +74,9 @@ def drift_findings(
             unknown.append(res.address or str(res.id))
         else:
             not_checked.append(res.address or str(res.id))
-    state_keys = {r.id.key for r in state}
+    managed = {r.id.key for r in state} | _made_along(state, live_by_key.values())
     for res in live_by_key.values():
-        if res.id.key in state_keys or res.id.key in ignored:
+        if res.id.key in managed or res.id.key in ignored:
             continue
         spec = by_tf_type(res.tf_type or "")
         if spec is not None and res.id.name in spec.builtin_names:
@@ -84,6 +85,26 @@ def drift_findings(
     return DriftResult(
         tuple(findings), checked, tuple(not_checked), tuple(unknown), tuple(unreadable)
     )
+
+
+def _made_along(*sides: Iterable[Resource]) -> set[str]:
+    """ID keys of resources Azure made along with another (`TypeSpec.creates`).
+
+    A private endpoint's network interface comes and goes with the endpoint: it is the
+    endpoint's business, managed with it, or reported with it when the endpoint is unmanaged.
+    """
+    keys: set[str] = set()
+    for res in (r for side in sides for r in side):
+        spec = by_tf_type(res.tf_type or "")
+        for name in spec.creates if spec else ():
+            value = res.attributes.get(name)
+            if not isinstance(value, str):
+                continue  # absent or unreadable: nothing is exempted
+            try:
+                keys.add(ResourceId.parse(value).key)
+            except ValueError:
+                continue
+    return keys
 
 
 def _missing(res: Resource, spec: TypeSpec | None) -> Finding:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +24,38 @@ def caseless(value: Any) -> Any:
 def caseless_ids(value: Any) -> Any:
     """A set of resource IDs, compared without regard to case or order."""
     return tuple(sorted(str(v).lower() for v in value or ()))
+
+
+def cidr_set(value: Any) -> Any:
+    """Address ranges as a set: order never matters, and `FD00:DB8::/48` is `fd00:db8::/48`."""
+    items = list(value or ())
+    if not all(isinstance(v, str) for v in items):
+        return UNREADABLE  # `[10]` is no address range, and no change either
+    return tuple(sorted({_cidr(v) for v in items}))
+
+
+def _cidr(text: str) -> str:
+    try:
+        return str(ipaddress.ip_network(text.strip()))
+    except ValueError:  # not a network as written (host bits set, a typo): compare the text
+        return text.strip().lower()
+
+
+def caseless_set(value: Any) -> Any:
+    """Names compared as a set, without regard to case (a delegation's actions)."""
+    items = list(value or ())
+    if not all(isinstance(v, str) for v in items):
+        return UNREADABLE
+    return tuple(sorted({v.lower() for v in items}))
+
+
+def endpoint_services(value: Any) -> Any:
+    """Service endpoints as a set of service names.
+
+    azurerm 5.x writes `service_endpoint` blocks (`{service, network_identifier}`), 4.x a
+    `service_endpoints` list of names, and ARM `{service, locations, ...}` objects.
+    """
+    return caseless_set(v.get("service") if isinstance(v, Mapping) else v for v in value or ())
 
 
 def no_spaces(value: Any) -> Any:
@@ -86,3 +119,73 @@ def _flag(value: Any) -> bool | None:
 def workspace_from_customer_id(value: Any, lookups: Lookups) -> Any:
     """A managed environment names its workspace by customerId; azurerm by resource ID."""
     return lookups.workspace_id(str(value)) or f"(workspace with customerId {value})"
+
+
+def subnet_address_prefixes(value: Any, _: Lookups) -> Any:
+    """A subnet's `addressPrefixes`, or its single `addressPrefix`, as azurerm's list.
+
+    ARM answers with either field depending on how the subnet was made; azurerm reads the
+    list when there is one.
+    """
+    if not isinstance(value, Mapping):
+        return UNREADABLE
+    many, one = value.get("addressPrefixes"), value.get("addressPrefix")
+    if many is not None:
+        return many if isinstance(many, list) else UNREADABLE
+    if one is None or one == "":
+        return []
+    return [one] if isinstance(one, str) else UNREADABLE
+
+
+def subnet_service_endpoints(value: Any, _: Lookups) -> Any:
+    """A subnet's `serviceEndpoints` from its properties; none listed is an empty list.
+
+    Read from `properties` so that an absent list reads as empty in Azure while a state
+    without the attribute (the other major version's spelling) stays unset.
+    """
+    if not isinstance(value, Mapping):
+        return UNREADABLE
+    found = value.get("serviceEndpoints")
+    if found is None:
+        return []
+    return found if isinstance(found, list) else UNREADABLE
+
+
+def _private_link_connection(value: Any) -> tuple[Mapping[str, Any], bool] | None:
+    """A private endpoint's connection properties, and whether it awaits manual approval.
+
+    azurerm's single `private_service_connection` block is the first of ARM's
+    auto-approved connections, else of its manual ones. A malformed body raises
+    TypeError, which the table walk reads as unreadable.
+    """
+    lists = (
+        ("privateLinkServiceConnections", False),
+        ("manualPrivateLinkServiceConnections", True),
+    )
+    for key, manual in lists:
+        found = value.get(key) or []
+        if not isinstance(found, list):
+            raise TypeError(f"{key} is not a list")
+        if found:
+            properties = found[0].get("properties") if isinstance(found[0], Mapping) else None
+            if not isinstance(properties, Mapping):
+                raise TypeError(f"{key}[0] has no properties")
+            return properties, manual
+    return None
+
+
+def private_link_target(value: Any, _: Lookups) -> Any:
+    """The resource a private endpoint connects to (`privateLinkServiceId`)."""
+    found = _private_link_connection(value)
+    return found[0].get("privateLinkServiceId") if found else None
+
+
+def private_link_group_ids(value: Any, _: Lookups) -> Any:
+    """The sub-resources a private endpoint connects to (`blob`, `vault`): azurerm's names."""
+    found = _private_link_connection(value)
+    return (found[0].get("groupIds") or []) if found else None
+
+
+def private_link_is_manual(value: Any, _: Lookups) -> Any:
+    found = _private_link_connection(value)
+    return found[1] if found else None

@@ -140,6 +140,9 @@ class TypeSpec:
     builtin_names: frozenset[str] = field(default_factory=frozenset)
     # Attributes named in an `unmanaged` finding's message (a firewall rule's range).
     summary: tuple[str, ...] = ()
+    # Attributes naming resources Azure makes along with this one and deletes with it (a
+    # private endpoint's network interface): never reported as unmanaged.
+    creates: tuple[str, ...] = ()
     unmanaged_severity: Severity = Severity.MEDIUM
     missing_severity: Severity = Severity.HIGH
     # How `azprov import` names an existing resource; azurerm imports these types by their
