@@ -236,7 +236,7 @@ def test_resources_tagged_for_the_environment_elsewhere_are_read(
     fake = serve(rsps, prod)
     run = run_verify(Environment(name="prod").build())
     assert [(f.kind.value, f.resource_id) for f in run.analysis.findings] == [("unmanaged", stray)]
-    assert gets(fake) == [f"{shared}/resources"]  # confirmed before it was reported
+    assert gets(fake) == [stray]  # confirmed by a direct read before it was reported
 
 
 # -- confirmation: what the index flags is read again --------------------------------------
@@ -329,11 +329,10 @@ def test_a_real_change_is_confirmed_and_reported(
         ("unmanaged", None, None),
         ("unmanaged", None, None),
     ]
-    # the server and the deleted app (404) once each, the storage account (a type azprov
-    # does not read in full) through its group's generic list; the firewall rule came
-    # from its server's list, a direct read already
+    # the server, the deleted app (404) and the hand-made storage account once each; the
+    # firewall rule came from its server's list, a direct read already
     confirmed = sorted(p.rsplit("/", 1)[1] for p in gets(fake))
-    assert confirmed == ["ca-stockapp-frontend-prod", "psql-stockapp-prod", "resources"]
+    assert confirmed == ["ca-stockapp-frontend-prod", "psql-stockapp-prod", "stdebugexport01"]
     assert len(fake.calls) == graph_path_requests(example) + 3
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,6 +10,8 @@ from provisioner.model import UNREADABLE
 from provisioner.registry.spec import Lookups
 
 _PG_TIER_PREFIX = {"burstable": "B", "generalpurpose": "GP", "memoryoptimized": "MO"}
+# `PremiumV2_LRS`: a storage SKU name's tier with its provisioned billing model version.
+_BILLING_MODEL_VERSION = re.compile(r"V\d+$")
 
 
 def location(value: Any) -> Any:
@@ -60,3 +63,22 @@ def keys(value: Any, _: Lookups) -> Any:
 def workspace_from_customer_id(value: Any, lookups: Lookups) -> Any:
     """A managed environment names its workspace by customerId; azurerm by resource ID."""
     return lookups.workspace_id(str(value)) or f"(workspace with customerId {value})"
+
+
+def storage_replication(value: Any, _: Lookups) -> Any:
+    """A storage SKU name's replication: `Standard_RAGRS` -> `RAGRS`."""
+    if not isinstance(value, str) or "_" not in value:
+        return UNREADABLE
+    return value.split("_", 1)[1]
+
+
+def storage_tier(value: Any, _: Lookups) -> Any:
+    """A storage SKU's tier: `sku.tier`, else its name's prefix (`PremiumV2_LRS` -> `Premium`)."""
+    if not isinstance(value, Mapping):
+        return UNREADABLE
+    tier, name = value.get("tier"), value.get("name")
+    if isinstance(tier, str) and tier:
+        return tier
+    if isinstance(name, str) and "_" in name:
+        return _BILLING_MODEL_VERSION.sub("", name.split("_", 1)[0])
+    return UNREADABLE
