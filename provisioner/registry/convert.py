@@ -82,3 +82,10 @@ def storage_tier(value: Any, _: Lookups) -> Any:
     if isinstance(name, str) and "_" in name:
         return _BILLING_MODEL_VERSION.sub("", name.split("_", 1)[0])
     return UNREADABLE
+
+
+def negated(value: Any, _: Lookups) -> Any:
+    """ARM's `DisableLocalAuth: true` as azurerm's `local_authentication_enabled = false`."""
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "false"
+    return not value if isinstance(value, bool) else UNREADABLE
