@@ -10,6 +10,7 @@ import pytest
 
 from provisioner.analysers.policy import rules_for
 from provisioner.model import FindingKind
+from tests.factories import Environment
 from tests.test_policy import change, hits, live_of, plan_of, run, settings_from
 from tests.test_registry import FIXTURES_BY_TYPE
 
@@ -129,7 +130,7 @@ LIVE_CASES: list[tuple[Callable[[dict[str, Any]], None], str, str]] = [
 ]
 
 
-def _live_world() -> Any:
+def _live_world() -> Environment:
     """One prod resource group holding the vault, the account and the cache, as in Azure."""
     env = FIXTURES_BY_TYPE["azurerm_key_vault"].world()
     for tf_type in ("azurerm_storage_account", "azurerm_redis_cache"):

@@ -6,12 +6,13 @@ from typing import Any
 
 import pytest
 
+from tests.factories import Environment
 from tests.test_registry import FIXTURES_BY_TYPE, PATHS, _verify
 
 ACCOUNT = FIXTURES_BY_TYPE["azurerm_storage_account"]
 
 
-def _with_state(env: Any, **attributes: Any) -> None:
+def _with_state(env: Environment, **attributes: Any) -> None:
     """Replace state attributes of the account (a copy: the fixture stays as it is)."""
     [account] = [r for r in env.state_resources if r["type"] == "azurerm_storage_account"]
     instance = account["instances"][0]
