@@ -458,7 +458,7 @@ def _plant_drift(b: _Builder, first: _Stack, middle: _Stack, last: _Stack) -> tu
     storage_id = last.id("Microsoft.Storage/storageAccounts", "stbenchexport01")
     b.live({"id": storage_id, "name": "stbenchexport01",
             "type": "Microsoft.Storage/storageAccounts", "location": LOCATION, "kind": "StorageV2",
-            "tags": {},
+            "tags": {**_tags(), "managed-by": "portal"},
             "sku": {"name": "Standard_LRS", "tier": "Standard"},
             "properties": {"provisioningState": "Succeeded", "accessTier": "Hot",
                            "minimumTlsVersion": "TLS1_2",

@@ -380,6 +380,28 @@ def _state_entry(
     }  # fmt: skip
 
 
+def storage_account_properties(name: str) -> dict[str, Any]:
+    """A StorageV2 account's `properties` with the portal's defaults (TLS 1.2, no public
+    blobs), shaped like the REST specification's StorageAccounts_GetProperties example."""
+    endpoints = {s: f"https://{name}.{s}.core.windows.net/"
+                 for s in ("blob", "dfs", "file", "queue", "table", "web")}  # fmt: skip
+    created = "2026-11-20T16:02:11.4310000Z"
+    return {
+        "accessTier": "Hot", "allowBlobPublicAccess": False, "allowCrossTenantReplication": False,
+        "allowSharedKeyAccess": True, "creationTime": created, "dnsEndpointType": "Standard",
+        "encryption": {"keySource": "Microsoft.Storage", "requireInfrastructureEncryption": False,
+                       "services": {s: {"enabled": True, "keyType": "Account",
+                                        "lastEnabledTime": created} for s in ("blob", "file")}},
+        "isHnsEnabled": False, "keyCreationTime": {"key1": created, "key2": created},
+        "minimumTlsVersion": "TLS1_2",
+        "networkAcls": {"bypass": "AzureServices", "defaultAction": "Allow", "ipRules": [],
+                        "virtualNetworkRules": []},
+        "primaryEndpoints": endpoints, "primaryLocation": "westeurope",
+        "provisioningState": "Succeeded", "publicNetworkAccess": "Enabled",
+        "statusOfPrimary": "available", "supportsHttpsTrafficOnly": True,
+    }  # fmt: skip
+
+
 def example_prod() -> Environment:
     """Prod with four kinds of drift: scaled, opened, deleted and created by hand."""
     env = Environment(name="prod").build()
@@ -391,7 +413,9 @@ def example_prod() -> Environment:
     env.bodies[storage_id.lower()] = {
         "id": storage_id, "name": "stdebugexport01", "type": "Microsoft.Storage/storageAccounts",
         "location": "westeurope", "kind": "StorageV2",
-        "sku": {"name": "Standard_LRS", "tier": "Standard"}, "tags": {},
+        "sku": {"name": "Standard_LRS", "tier": "Standard"},
+        "tags": {"environment": "prod", "app": "stockapp", "managed-by": "portal"},
+        "properties": storage_account_properties("stdebugexport01"),
     }  # fmt: skip
     return env
 

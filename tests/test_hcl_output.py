@@ -21,7 +21,7 @@ from provisioner.model import Finding, FindingKind, Severity
 from provisioner.registry import canonical_id
 from provisioner.terraform_config import hcl_comment, hcl_string, hcl_value
 from tests.conftest import write_state
-from tests.factories import example_prod
+from tests.factories import example_prod, storage_account_properties
 from tests.test_import_cli import snapshot
 from tests.test_reconcile_cli import MAIN_TF, PROD_TFVARS, SKU
 
@@ -146,6 +146,8 @@ def test_azprov_import_of_hostile_resources_writes_only_import_blocks(tmp_path: 
         hostile_ids.append(rid)
         env.bodies[rid.lower()] = {"id": rid, "name": name, "type": "Microsoft.Storage/"
                                    "storageAccounts", "location": "westeurope",
+                                   "kind": "StorageV2", "sku": {"name": "Standard_LRS"},
+                                   "properties": storage_account_properties(name),
                                    "tags": {f"t{i}": text}}  # fmt: skip
     args = ["--env", "prod", "--state", str(write_state(tmp_path, env)),
             "--live", str(snapshot(tmp_path, env))]  # fmt: skip

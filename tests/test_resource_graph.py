@@ -28,7 +28,7 @@ from tests.arm_fake import (
     run_verify,
 )
 from tests.conftest import serve, write_state
-from tests.factories import Environment, example_prod
+from tests.factories import Environment, example_prod, storage_account_properties
 
 runner = CliRunner()
 SERVER = "/flexibleServers/psql-stockapp-prod"
@@ -227,13 +227,16 @@ def test_resources_tagged_for_the_environment_elsewhere_are_read(
         "type": "Microsoft.Resources/resourceGroups",
     }  # fmt: skip
     stray = f"{shared}/providers/Microsoft.Storage/storageAccounts/stprodexport"
-    prod.bodies[stray.lower()] = {"id": stray, "name": "stprodexport", "location": "westeurope",
-                                  "type": "Microsoft.Storage/storageAccounts", "kind": "StorageV2",
-                                  "tags": {"environment": "Prod"}}  # fmt: skip
+    prod.bodies[stray.lower()] = {
+        "id": stray, "name": "stprodexport", "location": "westeurope",
+        "type": "Microsoft.Storage/storageAccounts", "kind": "StorageV2",
+        "sku": {"name": "Standard_LRS", "tier": "Standard"}, "tags": {"environment": "Prod"},
+        "properties": storage_account_properties("stprodexport"),
+    }  # fmt: skip
     fake = serve(rsps, prod)
     run = run_verify(Environment(name="prod").build())
     assert [(f.kind.value, f.resource_id) for f in run.analysis.findings] == [("unmanaged", stray)]
-    assert gets(fake) == [f"{shared}/resources"]  # confirmed before it was reported
+    assert gets(fake) == [stray]  # confirmed by a direct read before it was reported
 
 
 # -- confirmation: what the index flags is read again --------------------------------------
@@ -251,8 +254,11 @@ def _created_by_apply(env: Environment, fake: ArmFake) -> None:
 
 def _destroyed_by_apply(env: Environment, fake: ArmFake) -> None:
     ghost = env.provider_id("Microsoft.Storage/storageAccounts", "stoldexports")
-    fake.graph_view[ghost.lower()] = {"id": ghost, "name": "stoldexports", "location": "westeurope",
-                                      "type": "Microsoft.Storage/storageAccounts"}  # fmt: skip
+    fake.graph_view[ghost.lower()] = {
+        "id": ghost, "name": "stoldexports", "location": "westeurope",
+        "type": "Microsoft.Storage/storageAccounts",
+        "properties": storage_account_properties("stoldexports"),
+    }  # fmt: skip
 
 
 def _retagged_by_apply(env: Environment, fake: ArmFake) -> None:
@@ -324,11 +330,10 @@ def test_a_real_change_is_confirmed_and_reported(
         ("unmanaged", None, None),
         ("unmanaged", None, None),
     ]
-    # the server and the deleted app (404) once each, the storage account (a type azprov
-    # does not read in full) through its group's generic list; the firewall rule came
-    # from its server's list, a direct read already
+    # the server, the deleted app (404) and the hand-made storage account once each; the
+    # firewall rule came from its server's list, a direct read already
     confirmed = sorted(p.rsplit("/", 1)[1] for p in gets(fake))
-    assert confirmed == ["ca-stockapp-frontend-prod", "psql-stockapp-prod", "resources"]
+    assert confirmed == ["ca-stockapp-frontend-prod", "psql-stockapp-prod", "stdebugexport01"]
     assert len(fake.calls) == graph_path_requests(example) + 3
 
 

@@ -9,6 +9,7 @@ apply, a value Terraform marks sensitive, or an absent attribute yields nothing 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -31,6 +32,9 @@ PG_FIREWALL_RULE = "azurerm_postgresql_flexible_server_firewall_rule"
 REGISTRY = "azurerm_container_registry"
 CONTAINER_APP = "azurerm_container_app"
 LINUX_WEB_APP = "azurerm_linux_web_app"
+KEY_VAULT = "azurerm_key_vault"
+STORAGE_ACCOUNT = "azurerm_storage_account"
+REDIS_CACHE = "azurerm_redis_cache"
 # Every type whose mapping table reads tags: the required-tags rule applies to exactly these.
 TAGGED_TYPES = frozenset(
     spec.tf_type
@@ -215,6 +219,54 @@ def check_acr_admin(res: Resource, _: Mapping[str, Any]) -> Iterator[Violation]:
         yield Violation("admin_enabled", False, True, "the registry's admin user is enabled")
 
 
+# -- Key Vault, storage, Redis ----------------------------------------------------------
+
+
+def check_purge_protection(res: Resource, _: Mapping[str, Any]) -> Iterator[Violation]:
+    if res.attributes.get("purge_protection_enabled") is False:
+        yield Violation(
+            "purge_protection_enabled", True, False, "the vault's purge protection is off"
+        )
+
+
+# `TLS1_2` (storage), `1.2` (Redis): the major and minor version.
+_TLS_VERSION = re.compile(r"(?:TLS)?(\d+)[._](\d+)", re.IGNORECASE)
+MIN_TLS = (1, 2)
+
+
+def _below_tls_floor(res: Resource, attribute: str) -> Iterator[Violation]:
+    value = res.attributes.get(attribute)
+    found = _TLS_VERSION.fullmatch(str(value).strip()) if _judgeable(value) else None
+    if found is None:
+        return
+    version = (int(found[1]), int(found[2]))
+    if version < MIN_TLS:
+        yield Violation(
+            attribute,
+            f">= TLS {MIN_TLS[0]}.{MIN_TLS[1]}",
+            value,
+            f"clients may still connect with TLS {version[0]}.{version[1]}",
+        )
+
+
+def check_storage_min_tls(res: Resource, _: Mapping[str, Any]) -> Iterator[Violation]:
+    yield from _below_tls_floor(res, "min_tls_version")
+
+
+def check_redis_min_tls(res: Resource, _: Mapping[str, Any]) -> Iterator[Violation]:
+    yield from _below_tls_floor(res, "minimum_tls_version")
+
+
+def check_no_public_blobs(res: Resource, _: Mapping[str, Any]) -> Iterator[Violation]:
+    if res.attributes.get("allow_nested_items_to_be_public") is True:
+        yield Violation(
+            "allow_nested_items_to_be_public",
+            False,
+            True,
+            "a container in the account may be opened to anonymous readers",
+        )
+
+
 # -- container apps ---------------------------------------------------------------------
 
 
@@ -392,6 +444,46 @@ RULES: tuple[Rule, ...] = (
         "The admin user is one shared password with push rights that no audit log ties to "
         "a person.",
         check_acr_admin,
+    ),
+    Rule(
+        "kv-purge-protection",
+        Severity.HIGH,
+        frozenset({KEY_VAULT}),
+        "Without purge protection a deleted vault, key or secret can be purged at once, by "
+        "mistake or by an attacker, and nothing brings it back.",
+        check_purge_protection,
+        defaults={"enabled": False},
+        prod={"enabled": True},
+    ),
+    Rule(
+        "storage-min-tls",
+        Severity.MEDIUM,
+        frozenset({STORAGE_ACCOUNT}),
+        "TLS 1.0 and 1.1 have known weaknesses and are being retired across Azure; an "
+        "account that still accepts them lets clients keep using them.",
+        check_storage_min_tls,
+        defaults={"enabled": False},
+        prod={"enabled": True},
+    ),
+    Rule(
+        "storage-no-public-blobs",
+        Severity.HIGH,
+        frozenset({STORAGE_ACCOUNT}),
+        "Once the account allows it, one container set to public serves its blobs to anyone "
+        "with the URL, no credentials asked.",
+        check_no_public_blobs,
+        defaults={"enabled": False},
+        prod={"enabled": True},
+    ),
+    Rule(
+        "redis-min-tls",
+        Severity.MEDIUM,
+        frozenset({REDIS_CACHE}),
+        "TLS 1.0 and 1.1 have known weaknesses and are being retired across Azure; a cache "
+        "that still accepts them lets clients keep using them.",
+        check_redis_min_tls,
+        defaults={"enabled": False},
+        prod={"enabled": True},
     ),
     Rule(
         "app-no-plain-secrets",

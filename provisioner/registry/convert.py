@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,6 +11,8 @@ from provisioner.model import UNREADABLE
 from provisioner.registry.spec import Lookups
 
 _PG_TIER_PREFIX = {"burstable": "B", "generalpurpose": "GP", "memoryoptimized": "MO"}
+# `PremiumV2_LRS`: a storage SKU name's tier with its provisioned billing model version.
+_BILLING_MODEL_VERSION = re.compile(r"V\d+$")
 
 
 def location(value: Any) -> Any:
@@ -189,3 +192,29 @@ def private_link_group_ids(value: Any, _: Lookups) -> Any:
 def private_link_is_manual(value: Any, _: Lookups) -> Any:
     found = _private_link_connection(value)
     return found[1] if found else None
+
+
+def storage_replication(value: Any, _: Lookups) -> Any:
+    """A storage SKU name's replication: `Standard_RAGRS` -> `RAGRS`."""
+    if not isinstance(value, str) or "_" not in value:
+        return UNREADABLE
+    return value.split("_", 1)[1]
+
+
+def storage_tier(value: Any, _: Lookups) -> Any:
+    """A storage SKU's tier: `sku.tier`, else its name's prefix (`PremiumV2_LRS` -> `Premium`)."""
+    if not isinstance(value, Mapping):
+        return UNREADABLE
+    tier, name = value.get("tier"), value.get("name")
+    if isinstance(tier, str) and tier:
+        return tier
+    if isinstance(name, str) and "_" in name:
+        return _BILLING_MODEL_VERSION.sub("", name.split("_", 1)[0])
+    return UNREADABLE
+
+
+def negated(value: Any, _: Lookups) -> Any:
+    """ARM's `DisableLocalAuth: true` as azurerm's `local_authentication_enabled = false`."""
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "false"
+    return not value if isinstance(value, bool) else UNREADABLE
