@@ -15,11 +15,11 @@ import hcl2
 import pytest
 from typer.testing import CliRunner
 
-from provisioner.adoption import import_plan, render_imports
 from provisioner.cli import app
 from provisioner.model import Finding, FindingKind, Severity
 from provisioner.registry import canonical_id
-from provisioner.terraform_config import hcl_comment, hcl_string, hcl_value
+from provisioner.terraform.adoption import import_plan, render_imports
+from provisioner.terraform.configuration import hcl_comment, hcl_string, hcl_value
 from tests.conftest import write_state
 from tests.factories import example_prod, storage_account_properties
 from tests.test_import_cli import snapshot

@@ -28,7 +28,7 @@ import responses
 from typer.testing import CliRunner
 
 from provisioner.cli import app
-from provisioner.terraform_runner import Terraform, TerraformError
+from provisioner.terraform.runner import Terraform, TerraformError
 
 pytestmark = pytest.mark.real_terraform
 

@@ -13,7 +13,7 @@ import pytest
 
 from provisioner.config import load_settings
 from provisioner.errors import ConfigError
-from provisioner.terraform_runner import (
+from provisioner.terraform.runner import (
     Terraform,
     TerraformError,
     backend_config,

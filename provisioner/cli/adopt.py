@@ -15,16 +15,6 @@ from rich.console import Console
 from rich.table import Table
 
 from provisioner import pipeline
-from provisioner.adoption import (
-    ImportPlan,
-    Proposal,
-    ReconcileContext,
-    Remedy,
-    Way,
-    import_plan,
-    proposals,
-    render_imports,
-)
 from provisioner.cli.common import (
     ArmEndpointOption,
     AzureAccess,
@@ -56,9 +46,19 @@ from provisioner.config import Environment, Settings
 from provisioner.errors import ConfigError
 from provisioner.live import DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_S
 from provisioner.model import Analysis, ResourceId
-from provisioner.saved_plan import SavedPlanPaths
 from provisioner.state import StateDocument, load_state
-from provisioner.terraform_config import TerraformConfig, read_config, var_file_line
+from provisioner.terraform.adoption import (
+    ImportPlan,
+    Proposal,
+    ReconcileContext,
+    Remedy,
+    Way,
+    import_plan,
+    proposals,
+    render_imports,
+)
+from provisioner.terraform.configuration import TerraformConfig, read_config, var_file_line
+from provisioner.terraform.saved_plan import SavedPlanPaths
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ from provisioner.audit import (
     render_markdown,
     render_sarif,
 )
-from provisioner.checks import without_ignored
 from provisioner.cli.common import (
     ArmEndpointOption,
     AzureAccess,
@@ -54,6 +53,7 @@ from provisioner.cli.sources import LivesOption, StatesOption, parse_sources
 from provisioner.errors import AzprovError
 from provisioner.input_files import parse_json, read_text
 from provisioner.live import DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_S
+from provisioner.pipeline.checks import without_ignored
 from provisioner.state.plan import Plan, PlanError, plan_from_document
 
 AUDIT_FORMATS = ("markdown", "html", "json", "sarif")

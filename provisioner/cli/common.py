@@ -17,7 +17,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from provisioner.analysers.policy import RuleSet, rules_for
-from provisioner.checks import Checks
 from provisioner.cli.sources import Sources, other_environments, snapshot_reader
 from provisioner.config import Environment, Settings, load_settings
 from provisioner.errors import AzprovError
@@ -33,9 +32,10 @@ from provisioner.live import (
     read_inventory,
 )
 from provisioner.model import clean_text
+from provisioner.pipeline.checks import Checks
 from provisioner.state import StateDocument, load_state, parse_state
 from provisioner.state.plan import Plan
-from provisioner.terraform_runner import Terraform
+from provisioner.terraform.runner import Terraform
 
 stderr = Console(stderr=True, highlight=False)
 

@@ -21,7 +21,7 @@ import typer
 from provisioner.cli.common import emit
 from provisioner.errors import ConfigError
 from provisioner.reporters.sarif import Locator, SourceLocation
-from provisioner.terraform_config import ResourceBlocks
+from provisioner.terraform.configuration import ResourceBlocks
 
 EXTENSIONS = {"table": "txt", "json": "json", "markdown": "md", "html": "html", "sarif": "sarif"}
 STDOUT = "-"

@@ -34,7 +34,9 @@ from provisioner.config import Environment, Settings
 from provisioner.input_files import read_text
 from provisioner.live import DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_S
 from provisioner.reporters import table
-from provisioner.saved_plan import (
+from provisioner.state.plan import Action, Plan, ResourceChange, parse_plan
+from provisioner.terraform.runner import git_commit
+from provisioner.terraform.saved_plan import (
     PlanMeta,
     SavedPlanError,
     SavedPlanPaths,
@@ -42,8 +44,6 @@ from provisioner.saved_plan import (
     file_sha256,
     stale_reason,
 )
-from provisioner.state.plan import Action, Plan, ResourceChange, parse_plan
-from provisioner.terraform_runner import git_commit
 
 
 def current_meta(settings: Settings, env: Environment, has_changes: bool = False) -> PlanMeta:

@@ -15,11 +15,11 @@ from typing import Annotated
 
 import typer
 
-from provisioner.checks import OtherEnvironment
 from provisioner.config import Environment, Settings
 from provisioner.errors import AzprovError
 from provisioner.live import Inventory, load_snapshot
-from provisioner.scope import Scope
+from provisioner.pipeline.checks import OtherEnvironment
+from provisioner.pipeline.scope import Scope
 from provisioner.state import StateDocument
 
 StatesOption = Annotated[

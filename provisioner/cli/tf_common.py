@@ -13,7 +13,7 @@ from provisioner.cli.common import say
 from provisioner.config import Environment, Settings
 from provisioner.errors import ConfigError
 from provisioner.state import StateDocument, parse_state
-from provisioner.terraform_runner import Terraform
+from provisioner.terraform.runner import Terraform
 
 VarOption = Annotated[
     list[str] | None,

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TextIO
 
 from provisioner.errors import AzprovError, ConfigError
-from provisioner.terraform_config import declared_backends
+from provisioner.terraform.configuration import declared_backends
 
 BACKEND_ENV_PREFIX = "AZPROV_BACKEND_"
 # `terraform plan -detailed-exitcode`: 0 no changes, 1 error, 2 changes present.

@@ -17,7 +17,7 @@ from provisioner.config import Environment
 from provisioner.errors import AzprovError
 from provisioner.live import Inventory
 from provisioner.model import Finding, Resource, Unread
-from provisioner.scope import Scope, scope_for, state_resources, subscription_of
+from provisioner.pipeline.scope import Scope, scope_for, state_resources, subscription_of
 from provisioner.state import StateDocument
 from provisioner.state.plan import Plan
 

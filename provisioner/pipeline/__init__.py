@@ -8,19 +8,19 @@ from dataclasses import dataclass
 from provisioner.analysers.attribution import attribute, parse_changes
 from provisioner.analysers.drift import DriftResult, drift_findings
 from provisioner.analysers.isolation import EnvironmentData
-from provisioner.checks import Checks, run_checks, unmatched_ignores
 from provisioner.config import Environment
 from provisioner.errors import AzprovError
 from provisioner.live import Inventory
 from provisioner.model import Analysis, Finding, Resource, ResourceId, Unread
-from provisioner.registry import by_tf_type
-from provisioner.scope import (
+from provisioner.pipeline.checks import Checks, run_checks, unmatched_ignores
+from provisioner.pipeline.scope import (
     Scope,
     live_resources,
     scope_for,
     state_resources,
     subscription_of,
 )
+from provisioner.registry import by_tf_type
 from provisioner.state import StateDocument
 
 __all__ = [

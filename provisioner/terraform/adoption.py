@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from provisioner.model import Finding, FindingKind, ResourceId
 from provisioner.registry import canonical_id, tf_type_for_arm
-from provisioner.terraform_config import (
+from provisioner.terraform.configuration import (
     TerraformConfig,
     attribute_expression,
     hcl_comment,
