@@ -7,6 +7,7 @@ import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,17 @@ from provisioner.input_files import MAX_DEPTH, kind_of, nesting_depth, read_text
 
 CONFIG_FILE = "azprov.toml"
 DEFAULT_ENVIRONMENTS = ("test", "prod")
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """A known finding accepted for a while: `[[environments.NAME.suppress]]`."""
+
+    match: str  # a Terraform address or an ARM ID (any case)
+    reason: str
+    attribute: str | None = None  # only this attribute's findings; all of them when None
+    owner: str | None = None
+    expires: date | None = None  # on and after this day the finding is reported again
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,7 @@ class Environment:
     # `[environments.<name>.policy.<RULE>]` tables: per-environment rule overrides, raw;
     # `provisioner.analysers.policy` validates them (it knows the rules and their settings).
     policy: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    suppress: tuple[Suppression, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -44,6 +57,9 @@ class Settings:
     # `[isolation] shared`: ARM IDs, names, FQDNs or login servers deliberately shared
     # between environments; references to them are not isolation findings.
     shared: tuple[str, ...] = ()
+    # `[attribution] system_severity`: the severity of drift the platform or Azure Policy
+    # made (never raised above the finding's own).
+    system_severity: str = "low"
 
     def environment(self, name: str) -> Environment:
         """The named environment, or a one-line error listing the known ones."""
@@ -56,10 +72,15 @@ class Settings:
 
 # What azprov.toml may hold. `[backend]` is passed to terraform as it is (any names), and
 # policy tables are checked by `analysers.policy`, which knows the rules.
-TABLES = ("terraform", "environments", "backend", "policy", "isolation")
+TABLES = ("terraform", "environments", "backend", "policy", "isolation", "attribution")
 TERRAFORM_KEYS = ("dir",)
-ENVIRONMENT_KEYS = ("state_key", "var_file", "resource_groups", "ignore", "policy", "enabled")
+ENVIRONMENT_KEYS = (
+    "state_key", "var_file", "resource_groups", "ignore", "policy", "enabled", "suppress",
+)  # fmt: skip
 ISOLATION_KEYS = ("shared",)
+ATTRIBUTION_KEYS = ("system_severity",)
+SUPPRESS_KEYS = ("match", "attribute", "reason", "owner", "expires")
+SEVERITIES = ("high", "medium", "low")
 # Environment names become file names (`imports.<env>.tf`, `.azprov/<env>/`) and tag values.
 ENVIRONMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
@@ -83,6 +104,14 @@ def load_settings(path: Path | None = None, root: Path = Path()) -> Settings:
     tf_dir = _text(terraform, "dir", path, "[terraform]") or "terraform"
     isolation = _table(raw, "isolation", path)
     _refuse_unknown(isolation, ISOLATION_KEYS, path, "[isolation]")
+    attribution = _table(raw, "attribution", path)
+    _refuse_unknown(attribution, ATTRIBUTION_KEYS, path, "[attribution]")
+    system_severity = _text(attribution, "system_severity", path, "[attribution]") or "low"
+    if system_severity not in SEVERITIES:
+        raise ConfigError(
+            f"{path}: [attribution] system_severity must be one of {', '.join(SEVERITIES)}, "
+            f"not {system_severity!r}"
+        )
     backend = _table(raw, "backend", path)
     for name, value in backend.items():
         if not isinstance(value, str | int | bool):
@@ -96,6 +125,7 @@ def load_settings(path: Path | None = None, root: Path = Path()) -> Settings:
         backend={str(k): _backend_value(v) for k, v in backend.items()},
         policy=_rule_tables(_table(raw, "policy", path), path, "policy"),
         shared=_strings(isolation, "shared", path, "[isolation]"),
+        system_severity=system_severity,
     )
 
 
@@ -140,10 +170,44 @@ def _environments(tables: dict[str, Any], path: Path) -> dict[str, Environment]:
             resource_groups=_strings(body, "resource_groups", path, where),
             ignore=_strings(body, "ignore", path, where),
             policy=_rule_tables(body.get("policy", {}), path, f"environments.{name}.policy"),
+            suppress=_suppressions(body.get("suppress", []), path, name),
         )
     if not environments:
         raise ConfigError(f"{path}: every environment is switched off (enabled = false)")
     return environments
+
+
+def _suppressions(value: Any, path: Path, env: str) -> tuple[Suppression, ...]:
+    """`[[environments.ENV.suppress]]` entries: what, why (required), who, until when."""
+    where = f"[[environments.{env}.suppress]]"
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f"{path}: {where} must be an array of tables (write [[...]])")
+    found = []
+    for body in value:
+        _refuse_unknown(body, SUPPRESS_KEYS, path, where)
+        match = _text(body, "match", path, where)
+        reason = _text(body, "reason", path, where)
+        if not match or not reason:
+            missing = "match" if not match else "reason"
+            raise ConfigError(
+                f"{path}: {where} needs {missing}: a suppression names what it hides and why"
+            )
+        expires = body.get("expires")
+        if isinstance(expires, datetime) or not isinstance(expires, date | None):
+            raise ConfigError(
+                f"{path}: {where} expires must be a TOML date (expires = 2027-01-31), "
+                f"not {expires!r}"
+            )
+        found.append(
+            Suppression(
+                match=match,
+                reason=reason,
+                attribute=_text(body, "attribute", path, where),
+                owner=_text(body, "owner", path, where),
+                expires=expires,
+            )
+        )
+    return tuple(found)
 
 
 def _refuse_unknown(table: dict[str, Any], known: Sequence[str], path: Path, where: str) -> None:
@@ -169,6 +233,7 @@ def _top_level_hint(key: str, value: Any) -> str:
         "[terraform]": TERRAFORM_KEYS,
         "an [environments.NAME] table": ENVIRONMENT_KEYS,
         "[isolation]": ISOLATION_KEYS,
+        "[attribution]": ATTRIBUTION_KEYS,
     }
     for home, keys in homes.items():
         close = difflib.get_close_matches(key, keys, n=1)

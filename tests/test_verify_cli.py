@@ -62,6 +62,8 @@ def test_drift_json_has_the_documented_schema(
         "message",
         "attribution",
         "origin",
+        "new",
+        "first_seen",
     }
     assert (first["expected"], first["actual"], first["severity"]) == (
         "GP_Standard_D2ds_v5",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,13 +45,8 @@ def drift_findings(
     state: Sequence[Resource],
     live: Iterable[Resource],
     coverage: Coverage,
-    ignore: Collection[str] = (),
 ) -> DriftResult:
-    """Compare state with live: `changed`, `missing` and `unmanaged` findings.
-
-    `ignore` holds Terraform addresses or ARM IDs (any case) never to report.
-    """
-    ignored = {i.lower() for i in ignore}
+    """Compare state with live: `changed`, `missing` and `unmanaged` findings."""
     live_by_key = {r.id.key: r for r in live}
     findings: list[Finding] = []
     not_checked: list[str] = []
@@ -59,8 +54,6 @@ def drift_findings(
     unreadable: list[Unreadable] = []
     checked = 0
     for res in state:
-        if res.id.key in ignored or (res.address or "").lower() in ignored:
-            continue
         spec = by_tf_type(res.tf_type or "")
         actual = live_by_key.get(res.id.key)
         if actual is not None:
@@ -76,7 +69,7 @@ def drift_findings(
             not_checked.append(res.address or str(res.id))
     managed = {r.id.key for r in state} | _made_along(state, live_by_key.values())
     for res in live_by_key.values():
-        if res.id.key in managed or res.id.key in ignored:
+        if res.id.key in managed:
             continue
         spec = by_tf_type(res.tf_type or "")
         if spec is not None and res.id.name in spec.builtin_names:

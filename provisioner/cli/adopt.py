@@ -27,6 +27,7 @@ from provisioner.cli.common import (
     SubscriptionOption,
     TimeoutOption,
     emit,
+    finding_filter,
     live_reader,
     reports_errors,
     say,
@@ -84,7 +85,12 @@ def survey(
     )
     read_live, source = live_reader(live, env.name, access)
     analysis = pipeline.verify(
-        env, lambda: document, read_live, subscription_override=subscription, live_source=source
+        env,
+        lambda: document,
+        read_live,
+        subscription_override=subscription,
+        live_source=source,
+        finding_filter=finding_filter(settings, env),
     )
     if analysis.unread:
         say(

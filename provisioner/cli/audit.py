@@ -33,6 +33,7 @@ from provisioner.cli.common import (
     SubscriptionOption,
     TimeoutOption,
     cli_checks,
+    finding_filter,
     live_reader,
     reports_errors,
     settings_and_env,
@@ -53,7 +54,7 @@ from provisioner.cli.sources import LivesOption, StatesOption, parse_sources
 from provisioner.errors import AzprovError
 from provisioner.input_files import parse_json, read_text
 from provisioner.live import DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_S
-from provisioner.pipeline.checks import without_ignored
+from provisioner.model import Severity
 from provisioner.state.plan import Plan, PlanError, plan_from_document
 
 AUDIT_FORMATS = ("markdown", "html", "json", "sarif")
@@ -161,14 +162,16 @@ def audit(
         subscription_override=subscription,
         live_source=source,
         checks=checks,
+        finding_filter=finding_filter(settings, environment),
+        system_severity=Severity(settings.system_severity),
     )
     report = build_report(
         environment.name,
         planned,
         examination.analysis,
-        findings=without_ignored(
-            policy_findings(planned_resources(planned), ruleset, "plan"), environment
-        ),
+        findings=examination.finding_filter.apply(
+            policy_findings(planned_resources(planned), ruleset, "plan")
+        ).kept,
         compare=comparison(examination.others, compare, sources.lives),
         plan_source=str(plan),
         generated_at=datetime.now(UTC),

@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from provisioner.analysers.policy import RuleSet, rules_for
 from provisioner.cli.sources import Sources, other_environments, snapshot_reader
 from provisioner.config import Environment, Settings, load_settings
-from provisioner.errors import AzprovError
+from provisioner.errors import AzprovError, ConfigError
 from provisioner.live import (
     DEFAULT_TIMEOUT_S,
     ArmClient,
@@ -31,10 +31,12 @@ from provisioner.live import (
     credential_from_environment,
     read_inventory,
 )
-from provisioner.model import clean_text
+from provisioner.model import Gate, Severity, clean_text
 from provisioner.pipeline.checks import Checks
+from provisioner.pipeline.filter import FindingFilter
 from provisioner.state import StateDocument, load_state, parse_state
 from provisioner.state.plan import Plan
+from provisioner.terraform.configuration import lifecycle_ignores
 from provisioner.terraform.runner import Terraform
 
 stderr = Console(stderr=True, highlight=False)
@@ -103,6 +105,38 @@ TimeoutOption = Annotated[
         "it did not read, and exits 1.",
     ),
 ]
+BaselineOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--baseline",
+        dir_okay=False,
+        help="The previous run's JSON report (`verify --format json`): each finding is marked "
+        "new or not, and keeps when it was first seen.",
+    ),
+]
+
+
+class FailOn(StrEnum):
+    any = "any"
+    new = "new"
+
+
+FailOnOption = Annotated[
+    FailOn,
+    typer.Option(
+        "--fail-on",
+        case_sensitive=False,
+        help="Which findings exit 2: `any` (default), or only `new` ones (needs --baseline).",
+    ),
+]
+FailOnSeverityOption = Annotated[
+    Severity,
+    typer.Option(
+        "--fail-on-severity",
+        case_sensitive=False,
+        help="Exit 2 only for findings of this severity or higher (default: low, i.e. all).",
+    ),
+]
 ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", help="Settings file (default: ./azprov.toml if present)."),
@@ -160,6 +194,17 @@ def _stdout_gone() -> None:
         os.close(devnull)
     except (OSError, ValueError):  # no real file descriptor (tests' capture, closed stdout)
         pass
+
+
+def finding_filter(settings: Settings, env: Environment) -> FindingFilter:
+    """The environment's ignore list and suppressions, and Terraform's `ignore_changes`."""
+    return FindingFilter.of(env, lifecycle_ignores(settings.terraform_dir))
+
+
+def gate(fail_on: FailOn, severity: Severity, baseline: Path | None) -> Gate:
+    if fail_on is FailOn.new and baseline is None:
+        raise ConfigError("--fail-on new needs --baseline PREVIOUS.json to tell what is new")
+    return Gate(new_only=fail_on is FailOn.new, min_severity=severity)
 
 
 def settings_and_env(config: Path | None, env_name: str) -> tuple[Settings, Environment]:

@@ -16,6 +16,7 @@ from provisioner.cli.common import (
     SubscriptionOption,
     TimeoutOption,
     azure_reader,
+    finding_filter,
     reports_errors,
     say,
     settings_and_env,
@@ -199,6 +200,7 @@ def apply(
         terraform_state_reader(terraform, environment, initialized=True),
         azure_reader(AzureAccess(arm_endpoint, timeout_s=timeout)),
         subscription_override=subscription,
+        finding_filter=finding_filter(settings, environment),
     )
     typer.echo(table.render(analysis, color=typer.get_text_stream("stdout").isatty()), nl=False)
     raise typer.Exit(analysis.exit_code)

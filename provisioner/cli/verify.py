@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -10,12 +12,18 @@ from provisioner import pipeline
 from provisioner.cli.common import (
     ArmEndpointOption,
     AzureAccess,
+    BaselineOption,
     ConfigOption,
     EnvOption,
+    FailOn,
+    FailOnOption,
+    FailOnSeverityOption,
     ResourceGraphOption,
     SubscriptionOption,
     TimeoutOption,
     cli_checks,
+    finding_filter,
+    gate,
     live_reader,
     reports_errors,
     settings_and_env,
@@ -34,6 +42,8 @@ from provisioner.cli.outputs import (
 )
 from provisioner.cli.sources import LivesOption, StatesOption, parse_sources
 from provisioner.live import DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_S
+from provisioner.model import Severity
+from provisioner.pipeline.baseline import load_baseline, with_baseline
 from provisioner.reporters import FORMATS, sarif, table
 
 VERIFY_FORMATS = ("table", "json", "markdown", "sarif")
@@ -52,6 +62,9 @@ def verify(
     config: ConfigOption = None,
     resource_graph: ResourceGraphOption = True,
     timeout: TimeoutOption = DEFAULT_TIMEOUT_S,
+    baseline: BaselineOption = None,
+    fail_on: FailOnOption = FailOn.any,
+    fail_on_severity: FailOnSeverityOption = Severity.LOW,
 ) -> None:
     """Check an environment against its Terraform state, its policy and the other environments.
 
@@ -63,7 +76,12 @@ def verify(
     The other environments are read like the target: from terraform and Azure, or from
     `--state ENV=FILE` / `--live ENV=FILE`.
 
-    Exit codes: 0 clean, 2 findings, 1 error or incomplete read.
+    Findings can be kept out of the report, always with a reason: Terraform's own
+    `lifecycle { ignore_changes }`, the environment's `ignore` list and its suppressions
+    in azprov.toml (see `suppressed` in the JSON report).
+
+    Exit codes: 0 clean, 2 findings (with --fail-on / --fail-on-severity: only those),
+    1 error or incomplete read.
 
     Examples:
 
@@ -73,10 +91,14 @@ def verify(
 
       azprov verify --env prod -f markdown,json,sarif --output-dir reports
 
+      azprov verify --env prod -f json -o today.json --baseline yesterday.json --fail-on new
+
       azprov verify --env prod --state examples/prod.tfstate.json --live examples/prod.live.json
       --state test=examples/test.tfstate.json --live test=examples/test.live.json
     """
     settings, environment = settings_and_env(config, env)
+    exit_gate = gate(fail_on, fail_on_severity, baseline)
+    known = load_baseline(baseline, environment.name) if baseline else None
     targets = report_targets(
         "verify",
         environment.name,
@@ -97,7 +119,12 @@ def verify(
         subscription_override=subscription,
         live_source=source,
         checks=cli_checks(settings, sources, access),
+        finding_filter=finding_filter(settings, environment),
+        system_severity=Severity(settings.system_severity),
     )
+    if known is not None:
+        analysis = with_baseline(analysis, known, datetime.now(UTC))
+    analysis = replace(analysis, gate=exit_gate)
 
     def render(target: Target) -> str:
         if target.format == "table" and target.to_stdout:

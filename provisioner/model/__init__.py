@@ -5,7 +5,9 @@ from provisioner.model.finding import (
     Attribution,
     Finding,
     FindingKind,
+    Gate,
     Severity,
+    Suppressed,
     Unread,
 )
 from provisioner.model.live import ANY_TOP_LEVEL, Coverage
@@ -34,11 +36,13 @@ __all__ = [
     "Coverage",
     "Finding",
     "FindingKind",
+    "Gate",
     "Resource",
     "ResourceId",
     "Sensitive",
     "Severity",
     "StateResource",
+    "Suppressed",
     "Unread",
     "carries_credentials",
     "clean_text",

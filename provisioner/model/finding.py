@@ -79,10 +79,43 @@ class Finding:
     rule: str | None = None
     # Drift only: the newest recorded change that explains it, when Azure recorded one.
     attribution: Attribution | None = None
+    # With `--baseline`: whether the previous report lacked this finding, and since when
+    # (ISO 8601) it has been reported. None: no baseline was given.
+    new: bool | None = None
+    first_seen: str | None = None
 
     @property
     def sort_key(self) -> tuple[int, str, str, str]:
         return (self.severity.rank, self.kind.value, self.resource_id.lower(), self.attribute or "")
+
+    @property
+    def identity(self) -> tuple[str, str, str]:
+        """What makes two runs' findings the same finding: kind, resource, attribute."""
+        return (self.kind.value, self.resource_id.lower(), self.attribute or "")
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """A finding kept out of `findings` on purpose, and why: never silently dropped."""
+
+    finding: Finding
+    by: str  # "lifecycle" (Terraform's ignore_changes), "ignore" or "suppress" (azprov.toml)
+    reason: str
+    owner: str | None = None
+    expires: str | None = None  # ISO date
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Which findings make the exit code 2 (`--fail-on`, `--fail-on-severity`)."""
+
+    new_only: bool = False
+    min_severity: Severity = Severity.LOW
+
+    def fails_on(self, finding: Finding) -> bool:
+        if finding.severity.rank > self.min_severity.rank:
+            return False
+        return not self.new_only or finding.new is not False
 
 
 @dataclass(frozen=True)
@@ -109,10 +142,17 @@ class Analysis:
     # Lines a reader needs besides the findings: policy overrides and their reasons,
     # environments the isolation check could not compare against.
     notes: tuple[str, ...] = ()
+    suppressed: tuple[Suppressed, ...] = ()
+    gate: Gate = field(default_factory=Gate)
+
+    @property
+    def failing(self) -> tuple[Finding, ...]:
+        """The findings the gate counts (all of them by default)."""
+        return tuple(f for f in self.findings if self.gate.fails_on(f))
 
     @property
     def exit_code(self) -> int:
-        """0 clean, 2 findings, 1 when part of the environment could not be read."""
+        """0 clean, 2 findings the gate counts, 1 when part of the environment was not read."""
         if self.unread:
             return 1
-        return 2 if self.findings else 0
+        return 2 if self.failing else 0

@@ -1,9 +1,9 @@
-"""The one pipeline: state -> live -> normalize -> filter -> analyse. Collaborators injected."""
+"""The one pipeline: state -> live -> normalize -> analyse -> filter. Collaborators injected."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from provisioner.analysers.attribution import attribute, parse_changes
 from provisioner.analysers.drift import DriftResult, drift_findings
@@ -11,8 +11,9 @@ from provisioner.analysers.isolation import EnvironmentData
 from provisioner.config import Environment
 from provisioner.errors import AzprovError
 from provisioner.live import Inventory
-from provisioner.model import Analysis, Finding, Resource, ResourceId, Unread
-from provisioner.pipeline.checks import Checks, run_checks, unmatched_ignores
+from provisioner.model import Analysis, Finding, Resource, ResourceId, Severity, Unread
+from provisioner.pipeline.checks import Checks, run_checks
+from provisioner.pipeline.filter import FindingFilter, unmatched_ignores
 from provisioner.pipeline.scope import (
     Scope,
     live_resources,
@@ -50,9 +51,7 @@ class Confirmed:
     live: list[Resource]
 
 
-def confirmed_drift(
-    expected: list[Resource], inventory: Inventory, ignore: Collection[str] = ()
-) -> Confirmed:
+def confirmed_drift(expected: list[Resource], inventory: Inventory) -> Confirmed:
     """Drift between state and live, every finding confirmed when the live side is a screen.
 
     Resource Graph can lag writes and strip fields, so what it flags as changed, missing or
@@ -61,7 +60,7 @@ def confirmed_drift(
     normalized once (the re-read ones twice), because at scale that is most of the CPU time.
     """
     live = live_resources(inventory)
-    drift = _drift(expected, live, inventory, ignore)
+    drift = _drift(expected, live, inventory)
     if inventory.confirm is None:
         return Confirmed(inventory, drift, live)
     flagged = {ResourceId.parse(f.resource_id) for f in drift.findings if f.kind.is_drift}
@@ -70,13 +69,13 @@ def confirmed_drift(
         return Confirmed(inventory, drift, live)
     if any(rid.arm_type.lower() in LOOKUP_TYPES for rid in flagged):
         live = live_resources(inventory)
-        return Confirmed(inventory, _drift(expected, live, inventory, ignore), live)
+        return Confirmed(inventory, _drift(expected, live, inventory), live)
     # Only the flagged resources' bodies, coverage and status changed: compare them again
     # rather than the whole environment.
     keys = {rid.key for rid in flagged}
     fresh = live_resources(inventory, only=keys)
-    before = _drift(expected, live, screened, ignore, only=keys)
-    after = _drift(expected, fresh, inventory, ignore, only=keys)
+    before = _drift(expected, live, screened, only=keys)
+    after = _drift(expected, fresh, inventory, only=keys)
     drift = DriftResult(
         findings=(
             *(f for f in drift.findings if f.resource_id.lower() not in keys),
@@ -97,7 +96,6 @@ def _drift(
     expected: list[Resource],
     live: list[Resource],
     inventory: Inventory,
-    ignore: Collection[str],
     only: Collection[str] | None = None,
 ) -> DriftResult:
     """`drift_findings`, leaving out what could not be read in full (and, with `only`,
@@ -110,7 +108,6 @@ def _drift(
         [r for r in expected if wanted(r.id.key)],
         [r for r in live if wanted(r.id.key)],
         inventory.coverage,
-        ignore,
     )
 
 
@@ -120,6 +117,8 @@ class Examination:
 
     analysis: Analysis
     others: tuple[EnvironmentData, ...] = ()
+    # What kept findings out of `analysis`: the audit keeps the plan's out the same way.
+    finding_filter: FindingFilter = field(default_factory=FindingFilter)
 
 
 def verify(
@@ -129,9 +128,14 @@ def verify(
     subscription_override: str | None = None,
     live_source: str = "azure",
     checks: Checks | None = None,
+    finding_filter: FindingFilter | None = None,
+    system_severity: Severity = Severity.LOW,
 ) -> Analysis:
     """Read both sides and report drift (and policy and isolation) for one environment."""
-    return examine(env, read_state, read_live, subscription_override, live_source, checks).analysis
+    return examine(
+        env, read_state, read_live, subscription_override, live_source, checks,
+        finding_filter, system_severity,
+    ).analysis  # fmt: skip
 
 
 def examine(
@@ -141,8 +145,16 @@ def examine(
     subscription_override: str | None = None,
     live_source: str = "azure",
     checks: Checks | None = None,
+    finding_filter: FindingFilter | None = None,
+    system_severity: Severity = Severity.LOW,
 ) -> Examination:
-    """`verify`, keeping the other environments' data for reports that show it."""
+    """`verify`, keeping the other environments' data for reports that show it.
+
+    `finding_filter` keeps findings out of the report with a reason (Terraform's
+    `ignore_changes`, `ignore`, suppressions; by default the environment's own lists);
+    drift the platform or Azure Policy made gets `system_severity`.
+    """
+    finding_filter = finding_filter or FindingFilter.of(env)
     state = read_state()
     expected = state_resources(state)
     subscription = subscription_of(expected, subscription_override)
@@ -152,7 +164,7 @@ def examine(
             f"the live data is from subscription {inventory.subscription_id}, "
             f"but the state's resources are in {subscription}"
         )
-    confirmed = confirmed_drift(expected, inventory, env.ignore)
+    confirmed = confirmed_drift(expected, inventory)
     inventory, drift = confirmed.inventory, confirmed.drift
     # A resource read only in part (its typed read failed) is judged by no rule.
     live = [r for r in confirmed.live if r.id.key not in inventory.unknown]
@@ -169,24 +181,36 @@ def examine(
         unread.append(Unread("state", "resources", _nothing_checked(state, env)))
     not_checked = (*drift.not_checked, *without_id(state))
     notes = [*inventory.notes, *outcome.notes]
-    findings = [*attributed(drift.findings, inventory, notes), *outcome.findings]
-    notes += unmatched_ignores(env, state, confirmed.live, checks.plan if checks else None)
+    drifted = attributed(drift.findings, inventory, notes, system_severity)
+    filtered = finding_filter.apply([*drifted, *outcome.findings])
+    plan = checks.plan if checks else None
+    seen = [
+        *(r.address for r in state.resources),
+        *(r.id for r in state.resources if r.id),
+        *(str(r.id) for r in confirmed.live),
+        *(c.address for c in (plan.resource_changes if plan else ())),
+    ]
+    notes += [*filtered.notes, *unmatched_ignores(finding_filter.ignore, seen)]
     analysis = Analysis(
         environment=env.name,
         subscription_id=inventory.subscription_id,
         resources_checked=drift.checked,
-        findings=tuple(sorted(findings, key=lambda f: f.sort_key)),
+        findings=tuple(sorted(filtered.kept, key=lambda f: f.sort_key)),
         unread=tuple(unread),
         not_checked=not_checked,
         live_source=live_source,
         live_taken_at=inventory.taken_at,
         notes=tuple(notes),
+        suppressed=tuple(sorted(filtered.suppressed, key=lambda s: s.finding.sort_key)),
     )
-    return Examination(analysis, tuple(outcome.others))
+    return Examination(analysis, tuple(outcome.others), finding_filter)
 
 
 def attributed(
-    findings: Sequence[Finding], inventory: Inventory, notes: list[str]
+    findings: Sequence[Finding],
+    inventory: Inventory,
+    notes: list[str],
+    system_severity: Severity = Severity.LOW,
 ) -> list[Finding]:
     """Drift findings with who made each change, from the inventory's change records."""
     if inventory.changes is None:
@@ -194,7 +218,7 @@ def attributed(
     changes, bad = parse_changes(inventory.changes)
     if bad:
         notes.append(f"{bad} change records could not be read and were left out")
-    return attribute(findings, changes, _arm_path)
+    return attribute(findings, changes, _arm_path, system_severity)
 
 
 def _arm_path(finding: Finding) -> str | None:

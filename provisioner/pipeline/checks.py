@@ -8,7 +8,7 @@ must never read as a clean one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from provisioner.analysers.isolation import EnvironmentData, isolation_findings
@@ -61,10 +61,7 @@ def run_checks(
     inventory: Inventory | None,
     checks: Checks,
 ) -> Outcome:
-    """Policy on the live resources, and isolation of `env` from every other environment.
-
-    The environment's `ignore` list holds for these findings as it does for drift.
-    """
+    """Policy on the live resources, and isolation of `env` from every other environment."""
     outcome = Outcome()
     if checks.policy is not None:
         outcome.notes += [override.line for override in checks.policy.overrides]
@@ -81,35 +78,7 @@ def run_checks(
         )
         outcome.others = [_read_other(other, outcome) for other in checks.others]
         outcome.findings += isolation_findings(target, outcome.others, checks.shared)
-    outcome.findings = without_ignored(outcome.findings, env)
     return outcome
-
-
-def without_ignored(findings: Sequence[Finding], env: Environment) -> list[Finding]:
-    """`findings` less those on resources the environment's `ignore` list names."""
-    ignored = {entry.lower() for entry in env.ignore}
-    return [
-        f
-        for f in findings
-        if f.resource_id.lower() not in ignored and (f.address or "").lower() not in ignored
-    ]
-
-
-def unmatched_ignores(
-    env: Environment, state: StateDocument, live: Iterable[Resource], plan: Plan | None = None
-) -> list[str]:
-    """A note for each `ignore` entry that names nothing azprov saw: a typo there would
-    otherwise silently ignore nothing. Compared as `without_ignored` compares: address or
-    ARM ID, case-insensitively."""
-    seen = {r.address.lower() for r in state.resources}
-    seen |= {r.id.lower() for r in state.resources if r.id}
-    seen |= {r.id.key for r in live}
-    seen |= {c.address.lower() for c in (plan.resource_changes if plan else ())}
-    return [
-        f"ignore entry {entry!r} matches no resource in the state or in what was read of Azure"
-        for entry in env.ignore
-        if entry.lower() not in seen
-    ]
 
 
 def _read_other(other: OtherEnvironment, outcome: Outcome) -> EnvironmentData:

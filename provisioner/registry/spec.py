@@ -197,6 +197,37 @@ class TypeSpec:
         """The table entry behind a normalized name (`template.container[api].image`)."""
         return self._entries_by_name.get(_BRACKETS.sub("", attribute))
 
+    def state_path(self, attribute: str) -> str | None:
+        """Where Terraform keeps a normalized attribute, list indices as `*`.
+
+        `template.container[api].image` -> `template.*.container.*.image`, `tags[owner]`
+        -> `tags.owner`: the form `lifecycle { ignore_changes }` paths are compared in.
+        """
+        out: list[str] = []
+        entries, rest = self.attributes, attribute
+        while True:
+            match: Entry | None = None
+            for entry in entries:
+                name = entry.name
+                fits = rest == name or rest.startswith((name + ".", name + "["))
+                if fits and (match is None or len(name) > len(match.name)):
+                    match = entry
+            if match is None:
+                return None
+            out += ["*" if step.isdigit() else step for step in match.state.split(".")]
+            rest = rest[len(match.name) :]
+            key = rest[1 : rest.index("]")] if rest.startswith("[") else None
+            if isinstance(match, MapOf):
+                return ".".join([*out, key] if key else out)
+            if not isinstance(match, Each):
+                return ".".join(out)
+            if key is not None:
+                out.append("*")
+                rest = rest[rest.index("]") + 1 :]
+            if not rest:
+                return ".".join(out)
+            entries, rest = match.attrs, rest.lstrip(".")
+
     def arm_path(self, attribute: str) -> str | None:
         """Where in an ARM body a normalized attribute is read: `properties.sku.name`.
 

@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from provisioner.model import Analysis, Finding, FindingKind, redact_value
+from provisioner.model import Analysis, Finding, FindingKind, Severity, redact_value
 
 
 def shown(value: Any) -> str:
@@ -53,7 +53,26 @@ def verdict(analysis: Analysis) -> str:
     counts = Counter(f.kind for f in analysis.findings)
     parts = ", ".join(f"{counts[kind]} {kind.value}" for kind in FindingKind if counts[kind])
     label = "DRIFT" if all(kind.is_drift for kind in counts) else "FINDINGS"
-    return f"{label}: {len(analysis.findings)} findings ({parts}) (exit 2)"
+    if any(f.new is not None for f in analysis.findings):
+        parts += f", {sum(1 for f in analysis.findings if f.new)} new since the baseline"
+    gate, failing = analysis.gate, len(analysis.failing)
+    if failing < len(analysis.findings):
+        what = "new " if gate.new_only else ""
+        at = "" if gate.min_severity is Severity.LOW else f" {gate.min_severity.value} or above"
+        parts += f"; {failing} {what}findings{at} fail the run"
+    return f"{label}: {len(analysis.findings)} findings ({parts}) (exit {analysis.exit_code})"
+
+
+def suppressed_line(analysis: Analysis) -> str | None:
+    """`3 findings suppressed (lifecycle 1, ignore 1, suppress 1); the JSON report lists them`."""
+    if not analysis.suppressed:
+        return None
+    counts = Counter(s.by for s in analysis.suppressed)
+    parts = ", ".join(f"{by} {count}" for by, count in sorted(counts.items()))
+    return (
+        f"{len(analysis.suppressed)} findings suppressed ({parts}); "
+        "the JSON report lists each with its reason"
+    )
 
 
 def explained(analysis: Analysis) -> list[Finding]:

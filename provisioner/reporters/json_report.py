@@ -12,6 +12,7 @@ from provisioner.model import (
     Finding,
     FindingKind,
     Severity,
+    Suppressed,
     Unread,
     redact_value,
 )
@@ -33,6 +34,19 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         **extra,
         "attribution": attribution_dict(who) if who else None,
         "origin": who.origin if who else None,
+        "new": finding.new,
+        "first_seen": finding.first_seen,
+    }
+
+
+def suppressed_dict(held: Suppressed) -> dict[str, Any]:
+    """A finding kept out of the report: its fields, and what kept it out (`by`) and why."""
+    return {
+        **finding_dict(held.finding),
+        "by": held.by,
+        "reason": held.reason,
+        "owner": held.owner,
+        "expires": held.expires,
     }
 
 
@@ -54,6 +68,7 @@ def render(analysis: Analysis) -> str:
         "subscription_id": analysis.subscription_id,
         "resources_checked": analysis.resources_checked,
         "findings": [finding_dict(f) for f in analysis.findings],
+        "suppressed": [suppressed_dict(s) for s in analysis.suppressed],
         "unread": [vars(u) for u in analysis.unread],
         "not_checked": list(analysis.not_checked),
         "notes": list(analysis.notes),
@@ -77,6 +92,8 @@ def finding_from_dict(doc: Mapping[str, Any]) -> Finding:
         actual=doc.get("actual"),
         rule=doc.get("rule"),
         attribution=_attribution(doc.get("attribution"), doc.get("origin")),
+        new=doc["new"] if isinstance(doc.get("new"), bool) else None,
+        first_seen=str(doc["first_seen"]) if doc.get("first_seen") else None,
     )
 
 
@@ -111,4 +128,14 @@ def analysis_from_dict(doc: Mapping[str, Any]) -> Analysis:
         live_source=str(live.get("source", "azure")),
         live_taken_at=live.get("taken_at"),
         notes=tuple(str(n) for n in doc.get("notes") or ()),
+        suppressed=tuple(
+            Suppressed(
+                finding_from_dict(held),
+                str(held["by"]),
+                str(held["reason"]),
+                held.get("owner"),
+                held.get("expires"),
+            )
+            for held in doc.get("suppressed") or ()
+        ),
     )

@@ -68,6 +68,12 @@ def render(analysis: Analysis, limit: int | None = None, where: str = "the JSON 
             )
         if analysis.not_checked:
             lines.append(f"- {text(not_checked_line(analysis), 2000)}")
+        for held in analysis.suppressed:
+            label = code(resource_label(held.finding))
+            attribute = f" {code(held.finding.attribute)}" if held.finding.attribute else ""
+            lines.append(
+                f"- suppressed ({text(held.by)}): {label}{attribute}: {text(held.reason, 400)}"
+            )
         return "\n".join(lines).rstrip() + "\n"
 
     full = document(len(analysis.findings))

@@ -15,6 +15,7 @@ from provisioner.reporters.common import (
     not_checked_line,
     resource_label,
     state_and_azure,
+    suppressed_line,
     verdict,
 )
 
@@ -52,6 +53,8 @@ def render(analysis: Analysis, color: bool = False, width: int = 120) -> str:
         console.print(Text("could not read", style="red") + line)
     if analysis.not_checked:
         console.print(_text(not_checked_line(analysis)))
+    if held := suppressed_line(analysis):
+        console.print(_text(held))
     console.print(Text(verdict(analysis), style="bold"))
     return out.getvalue()
 

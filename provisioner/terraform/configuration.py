@@ -80,6 +80,76 @@ def read_config(terraform_dir: Path) -> TerraformConfig:
 
 
 @dataclass(frozen=True)
+class IgnoreChanges:
+    """A resource block's `lifecycle { ignore_changes = ... }`."""
+
+    everything: bool = False  # `ignore_changes = all`
+    # Attribute paths as Terraform writes them, indices as `*`:
+    # `tags`, `template.*.container.*.image`.
+    paths: tuple[str, ...] = ()
+
+    def covers(self, state_path: str) -> bool:
+        """Whether Terraform ignores changes to `state_path` (`tags.owner`, `sku_name`)."""
+        if self.everything:
+            return True
+        steps = state_path.split(".")
+        return any(_prefix_of(p.split("."), steps) for p in self.paths)
+
+
+def _prefix_of(prefix: list[str], steps: list[str]) -> bool:
+    return len(prefix) <= len(steps) and all(
+        a == b or "*" in (a, b) for a, b in zip(prefix, steps, strict=False)
+    )
+
+
+_INDEX = re.compile(r"\[(?:\d+|\*|\"((?:[^\"\\]|\\.)*)\"|'([^']*)')\]")
+
+
+def _ignore_path(expression: Any) -> str | None:
+    """`template[0].container[0].image` -> `template.*.container.*.image`;
+    `tags["a"]` -> `tags.a`."""
+    if not isinstance(expression, str):
+        return None
+    text = expression.strip().removeprefix("${").removesuffix("}").strip()
+    text = _INDEX.sub(lambda m: "." + (m[1] if m[1] is not None else m[2] or "*"), text)
+    steps = ["*" if step.isdigit() else step for step in text.split(".") if step]
+    return ".".join(steps) or None
+
+
+def lifecycle_ignores(terraform_dir: Path) -> dict[str, IgnoreChanges]:
+    """Each root-module resource block's `ignore_changes`, by `TYPE.NAME`.
+
+    Files that never say `ignore_changes` are not parsed (python-hcl2 is slow). A list
+    index in a path (`container[0]`) covers every member of that list: azprov compares
+    blocks by name, not by position.
+    """
+    found: dict[str, IgnoreChanges] = {}
+    for path in sorted(terraform_dir.glob("*.tf")) if terraform_dir.is_dir() else ():
+        if "ignore_changes" not in _text(path):
+            continue
+        for block in _load(path).get("resource") or ():
+            for tf_type, named in block.items():
+                for name, body in named.items():
+                    ignores = _block_ignores(body)
+                    if ignores is not None:
+                        found[f"{_unquote(tf_type)}.{_unquote(name)}"] = ignores
+    return found
+
+
+def _block_ignores(body: Any) -> IgnoreChanges | None:
+    lifecycles = body.get("lifecycle") if isinstance(body, Mapping) else None
+    for lifecycle in lifecycles if isinstance(lifecycles, list) else ():
+        value = lifecycle.get("ignore_changes") if isinstance(lifecycle, Mapping) else None
+        if value is None:
+            continue
+        if isinstance(value, str) and _ignore_path(value) == "all":
+            return IgnoreChanges(everything=True)
+        items = value if isinstance(value, list) else [value]
+        return IgnoreChanges(paths=tuple(p for p in map(_ignore_path, items) if p))
+    return None
+
+
+@dataclass(frozen=True)
 class BackendBlock:
     """The `backend "TYPE" {}` (or `cloud {}`) block of a `terraform {}` block."""
 
