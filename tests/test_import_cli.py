@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -206,3 +207,40 @@ def test_generate_config_runs_terraform_plan(
     ]
     assert (tmp_path / "terraform" / "generated.prod.tf").exists()
     assert "review it" in result.stderr
+
+
+def test_a_resource_that_is_itself_an_isolation_breach_is_never_imported() -> None:
+    """Importing prod's firewall rule that admits test's IP would codify the breach."""
+    examples = Path(__file__).parent.parent / "examples"
+    argv = ["import", "--env", "prod", "-o", "-",
+            "--state", str(examples / "prod.tfstate.json"),
+            "--live", str(examples / "prod.live.json"),
+            "--state", f"test={examples / 'test.tfstate.json'}",
+            "--live", f"test={examples / 'test.live.json'}"]  # fmt: skip
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code == 0, result.stderr
+    assert "firewallRules/office-vpn" in result.stdout  # made by hand, harmless: adoptable
+    skipped = [line for line in result.stderr.splitlines() if "allow-test-apps" in line]
+    assert len(skipped) == 1
+    assert "it is itself a finding (isolation" in skipped[0]
+    assert "remove it in Azure instead" in skipped[0]
+    blocks = [line for line in result.stdout.splitlines() if line.startswith("  id = ")]
+    assert not [b for b in blocks if "allow-test-apps" in b]
+
+
+def test_reconcile_shows_who_made_each_change_and_never_adopts_a_breach() -> None:
+    examples = Path(__file__).parent.parent / "examples"
+    argv = ["reconcile", "--env", "prod", "--format", "json",
+            "--state", str(examples / "prod.tfstate.json"),
+            "--live", str(examples / "prod.live.json"),
+            "--state", f"test={examples / 'test.tfstate.json'}",
+            "--live", f"test={examples / 'test.live.json'}"]  # fmt: skip
+    result = CliRunner().invoke(app, argv)
+    doc = json.loads(result.stdout)
+    by_name = {p["resource_id"].rsplit("/", 1)[1]: p for p in doc["proposals"]}
+    breach = by_name["allow-test-apps"]
+    assert breach["adopt"]["summary"].startswith("not offered: it is itself a finding")
+    assert breach["adopt"]["automatic"] is False
+    assert breach["revert"]["summary"].startswith("remove it:")
+    assert by_name["office-vpn"]["adopt"]["automatic"] is True
+    assert "changed_by" in breach  # the snapshot holds no change records: null here

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from provisioner import pipeline
 from provisioner.cli.common import (
@@ -21,11 +22,10 @@ from provisioner.cli.common import (
     ConfigOption,
     EnvOption,
     FormatOption,
-    LiveOption,
     OutputFormat,
-    StateOption,
     SubscriptionOption,
     TimeoutOption,
+    cli_checks,
     emit,
     finding_filter,
     live_reader,
@@ -33,6 +33,7 @@ from provisioner.cli.common import (
     say,
     settings_and_env,
 )
+from provisioner.cli.sources import LivesOption, StatesOption, parse_sources
 from provisioner.cli.tf_common import (
     VarOption,
     YesOption,
@@ -46,7 +47,8 @@ from provisioner.cli.tf_common import (
 from provisioner.config import Environment, Settings
 from provisioner.errors import ConfigError
 from provisioner.live import DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_S
-from provisioner.model import Analysis, ResourceId
+from provisioner.model import Analysis, Finding, ResourceId, Severity, clean_text
+from provisioner.reporters.markdown_text import code, text
 from provisioner.state import StateDocument, load_state
 from provisioner.terraform.adoption import (
     ImportPlan,
@@ -54,6 +56,7 @@ from provisioner.terraform.adoption import (
     ReconcileContext,
     Remedy,
     Way,
+    breaches,
     import_plan,
     proposals,
     render_imports,
@@ -72,25 +75,30 @@ class Survey:
 def survey(
     settings: Settings,
     env: Environment,
-    state: Path | None,
-    live: Path | None,
+    states: list[str] | None,
+    lives: list[str] | None,
     subscription: str | None,
     access: AzureAccess,
 ) -> Survey:
-    """Run verify for the environment the same way `azprov verify` does."""
+    """Run verify for the environment the same way `azprov verify` does: drift, policy and
+    isolation (a resource that is itself a breach is never offered for adoption)."""
+    sources = parse_sources(env.name, states, lives, settings.environments)
+    state = sources.target_state
     document = (
         load_state(state)
         if state is not None
         else terraform_state_reader(terraform_for(settings), env)()
     )
-    read_live, source = live_reader(live, env.name, access)
+    read_live, source = live_reader(sources.target_live, env.name, access)
     analysis = pipeline.verify(
         env,
         lambda: document,
         read_live,
         subscription_override=subscription,
         live_source=source,
+        checks=cli_checks(settings, sources, access),
         finding_filter=finding_filter(settings, env),
+        system_severity=Severity(settings.system_severity),
     )
     if analysis.unread:
         say(
@@ -116,8 +124,8 @@ ImportOutputOption = Annotated[
 @reports_errors
 def import_(
     env: EnvOption,
-    state: StateOption = None,
-    live: LiveOption = None,
+    state: StatesOption = None,
+    live: LivesOption = None,
     subscription: SubscriptionOption = None,
     arm_endpoint: ArmEndpointOption = DEFAULT_ARM_ENDPOINT,
     timeout: TimeoutOption = DEFAULT_TIMEOUT_S,
@@ -224,9 +232,16 @@ def _row(p: Proposal) -> dict[str, object]:
         "resource_id": p.finding.resource_id,
         "attribute": p.finding.attribute,
         "finding": p.finding.message,
+        "changed_by": p.finding.attribution.line() if p.finding.attribution else None,
         "revert": remedy(p.revert),
         "adopt": remedy(p.adopt),
     }
+
+
+def _explained(finding: Finding) -> str:
+    """The finding, and who made the change when Azure recorded it."""
+    who = finding.attribution
+    return f"{finding.message} ({who.line()})" if who else finding.message
 
 
 def render_proposals(items: list[Proposal], fmt: OutputFormat, env: str) -> str:
@@ -243,22 +258,27 @@ def render_proposals(items: list[Proposal], fmt: OutputFormat, env: str) -> str:
         ]
         for p in items:
             cells = [
-                f"`{p.target}`",
-                p.finding.message,
-                f"{p.revert.summary}: `{p.revert.step}`",
-                f"{p.adopt.summary}: `{p.adopt.step}`",
+                code(p.target),
+                text(_explained(p.finding), 400),
+                f"{text(p.revert.summary, 400)}: {code(p.revert.step, 400)}",
+                f"{text(p.adopt.summary, 400)}: {code(p.adopt.step, 400)}",
             ]
-            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+            lines.append("| " + " | ".join(cells) + " |")
         return "\n".join(lines) + "\n"
     table = Table(title=f"Reconcile {env}: {len(items)} finding(s)", show_lines=True)
     for column in ("target", "finding", "revert", "adopt"):
         table.add_column(column, overflow="fold")
     for p in items:
         table.add_row(
-            p.target,
-            p.finding.message,
-            f"{p.revert.summary}\n{p.revert.step}",
-            f"{p.adopt.summary}\n{p.adopt.step}",
+            *(
+                Text(clean_text(cell))
+                for cell in (
+                    p.target,
+                    _explained(p.finding),
+                    f"{p.revert.summary}\n{p.revert.step}",
+                    f"{p.adopt.summary}\n{p.adopt.step}",
+                )
+            )
         )
     buffer = StringIO()
     Console(file=buffer, width=160, highlight=False, color_system=None).print(table)
@@ -268,8 +288,8 @@ def render_proposals(items: list[Proposal], fmt: OutputFormat, env: str) -> str:
 @reports_errors
 def reconcile(
     env: EnvOption,
-    state: StateOption = None,
-    live: LiveOption = None,
+    state: StatesOption = None,
+    live: LivesOption = None,
     subscription: SubscriptionOption = None,
     arm_endpoint: ArmEndpointOption = DEFAULT_ARM_ENDPOINT,
     timeout: TimeoutOption = DEFAULT_TIMEOUT_S,
@@ -319,6 +339,7 @@ def reconcile(
         config=found.config,
         var_lines=var_lines(settings.terraform_dir / environment.var_file),
         import_names={ResourceId.parse(b.id).key: b.to for b in planned.blocks},
+        breaches=breaches(found.analysis.findings),
     )
     items = proposals(found.analysis.findings, ctx)
     if apply is None:

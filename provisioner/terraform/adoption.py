@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from provisioner.model import Finding, FindingKind, ResourceId
+from provisioner.model import Finding, FindingKind, ResourceId, Severity
 from provisioner.registry import canonical_id, tf_type_for_arm
 from provisioner.terraform.configuration import (
     TerraformConfig,
@@ -73,18 +73,48 @@ def _root_address(address: str) -> str:
     return address.split("[", 1)[0]
 
 
+def breaches(findings: Iterable[Finding]) -> dict[str, Finding]:
+    """Resources that are themselves an isolation finding or a high policy finding, by ID.
+
+    Adopting one into Terraform would codify the breach (prod's firewall rule that admits
+    test's IP address, imported, is the breach made permanent): it is to be removed. A
+    lesser policy finding (missing tags) is no reason not to adopt: the configuration can
+    fix it once the resource is in it.
+    """
+    out: dict[str, Finding] = {}
+    for finding in findings:
+        high_policy = finding.kind is FindingKind.POLICY and finding.severity is Severity.HIGH
+        if finding.kind is FindingKind.ISOLATION or high_policy:
+            out.setdefault(finding.resource_id.lower(), finding)
+    return out
+
+
+def _breach_reason(breach: Finding) -> str:
+    what = breach.rule or breach.kind.value
+    return (
+        f"it is itself a finding ({what}: {breach.message}); importing it would make the "
+        "breach part of the configuration: remove it in Azure instead"
+    )
+
+
 def import_plan(findings: Iterable[Finding], taken: Collection[str]) -> ImportPlan:
     """An import block per unmanaged finding, addresses unique against `taken` and each other.
 
     `taken` holds the state's and the configuration's addresses. Types with no azurerm
-    resource are skipped with the reason.
+    resource, and resources that are themselves an isolation or policy finding, are
+    skipped with the reason.
     """
+    findings = list(findings)
+    bad = breaches(findings)
     used = {_root_address(a) for a in taken}
     blocks: list[ImportBlock] = []
     skipped: list[SkippedResource] = []
     unmanaged = [f for f in findings if f.kind is FindingKind.UNMANAGED]
     for finding in sorted(unmanaged, key=lambda f: f.resource_id.lower()):
         rid = canonical_id(finding.resource_id)
+        if rid.key in bad:
+            skipped.append(SkippedResource(str(rid), _breach_reason(bad[rid.key])))
+            continue
         # The finding's type comes from the body (a Linux web app's kind), its ARM type's
         # from the registry; a shared ARM type names no azurerm type by itself.
         tf_type = finding.type or tf_type_for_arm(rid.arm_type)
@@ -161,6 +191,8 @@ class ReconcileContext:
     # variable name -> (line number, line text) in the var-file, for variables set there
     var_lines: dict[str, tuple[int, str]]
     import_names: dict[str, str]  # resource ID key -> import address
+    # Resources that are themselves an isolation or policy finding (see `breaches`).
+    breaches: dict[str, Finding] = field(default_factory=dict)
 
 
 def targeted_plan_command(address: str, var_file: str) -> str:
@@ -197,6 +229,7 @@ def _revert(address: str, ctx: ReconcileContext, summary: str) -> Remedy:
 
 def _changed(finding: Finding, ctx: ReconcileContext) -> Proposal:
     address = finding.address or ""
+    breach = ctx.breaches.get(finding.resource_id.lower())
     revert = _revert(
         address, ctx, f"terraform apply sets {finding.attribute} back to {finding.expected!r}"
     )
@@ -224,6 +257,9 @@ def _changed(finding: Finding, ctx: ReconcileContext) -> Proposal:
             f"{address}: set {finding.attribute} = {new_value}{where}"
             + (f"; via {hint}" if hint else ""),
         )
+    if breach is not None:  # the live value is the breach: never offered as the truth
+        reason = _breach_reason(breach).replace("importing it", "adopting the live value")
+        adopt = Remedy(Way.ADOPT, "not offered: " + reason, "-")
     return Proposal(finding, address, revert, adopt)
 
 
@@ -250,7 +286,11 @@ def _unmanaged(finding: Finding, ctx: ReconcileContext) -> Proposal:
         "azprov never deletes in Azure: remove it by hand (portal / az CLI) or adopt it",
         f"az resource delete --ids {shlex.quote(str(canonical_id(rid)))}",
     )
-    if to is None:
+    breach = ctx.breaches.get(rid.key)
+    if breach is not None:
+        revert = replace(revert, summary="remove it: " + _breach_reason(breach))
+        adopt = Remedy(Way.ADOPT, "not offered: " + _breach_reason(breach), "-")
+    elif to is None:
         adopt = Remedy(Way.ADOPT, "no azurerm type is known for it: adopt by hand", "-")
     else:
         adopt = Remedy(
