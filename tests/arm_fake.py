@@ -69,6 +69,8 @@ class ArmFake:
     on_request: Callable[[str, str], None] | None = None
     # Resource Graph's `resourcechanges` records (each row's `properties`), in no order.
     change_rows: list[dict[str, Any]] = field(default_factory=list)
+    # Activity Log events (`eventtypes/management/values`), as ARM returns them.
+    activity_events: list[dict[str, Any]] = field(default_factory=list)
 
     def install(self, rsps: responses.RequestsMock) -> None:
         pattern = re.compile(re.escape(self.endpoint) + r"/.*")
@@ -138,6 +140,8 @@ class ArmFake:
             return 200, {"value": self._tagged(query.get("$filter", [""])[0])}
         if len(parts) == 4 and lower[2] == "providers":
             return 200, self._provider(parts[3])
+        if lower[2:] == ["providers", "microsoft.insights", "eventtypes", "management", "values"]:
+            return 200, {"value": self._activity(query.get("$filter", [""])[0])}
         rg_path = "/" + "/".join(parts[:4]).lower()
         if rg_path not in self.env.bodies:
             return 404, error_body(
@@ -165,6 +169,21 @@ class ArmFake:
         if body is None:
             return 404, error_body("ResourceNotFound", f"The Resource '{parts[-1]}' was not found.")
         return 200, body
+
+    def _activity(self, odata: str) -> list[dict[str, Any]]:
+        """Events of the resource group the filter names, in its time window."""
+        found = re.fullmatch(
+            r"eventTimestamp ge '([^']+)' and eventTimestamp le '([^']+)' and "
+            r"resourceGroupName eq '([^']+)'",
+            odata,
+        )
+        assert found, f"unexpected Activity Log filter {odata!r}"
+        since, until, group = found.groups()
+        return [
+            e for e in self.activity_events
+            if f"/resourcegroups/{group.lower()}/" in str(e.get("resourceId", "")).lower() + "/"
+            and since <= str(e.get("eventTimestamp")) <= until
+        ]  # fmt: skip
 
     def _tagged(self, odata: str) -> list[dict[str, Any]]:
         """The subscription's resources that carry a tag (`tagName eq 'x'`), generic bodies."""

@@ -222,3 +222,57 @@ def test_system_changes_by_each_documented_sign() -> None:
     [parsed] = parse_changes([platform])[0]
     assert is_system_change(parsed, ["properties.provisioningstate"])
     assert not is_system_change(parsed)  # no property matched: decided by who made it
+
+
+def event(target: str, operation: str, at: str, caller: str, app: str) -> dict[str, Any]:
+    """An Activity Log management event as ARM lists it (fields azprov does not read too)."""
+    return {
+        "authorization": {"action": operation, "scope": target},
+        "caller": caller, "channels": "Operation",
+        "claims": {"appid": app, "ipaddr": "198.51.100.23", "name": "Ops Admin"},
+        "correlationId": f"act-{at}", "eventTimestamp": at, "level": "Informational",
+        "operationName": {"value": operation, "localizedValue": "Update"},
+        "resourceId": target, "status": {"value": "Succeeded", "localizedValue": "Succeeded"},
+        "subscriptionId": "3f2c8a9e-1b7d-4c55-9a0e-6d2f4b8c1e70",
+    }  # fmt: skip
+
+
+def test_the_activity_log_explains_what_resource_graph_did_not(tmp_path: Path) -> None:
+    live = bundled_prod()
+    server = live.find(SERVER)["id"]
+    rule = f"{server}/firewallRules/allow-test-apps"
+    portal = "c44b4083-3bb0-49c1-b47d-974e53cbdf3c"
+    events = [
+        event(rule, "Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/write",
+              "2026-11-28T10:00:00Z", "dev@contoso.com", portal),
+        event(rule, "Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/write",
+              "2026-12-01T10:00:00Z", "later@contoso.com", portal),  # an update: not the creation
+        {**event(server, "Microsoft.DBforPostgreSQL/flexibleServers/write",
+                 "2026-12-02T10:00:00Z", "failed@contoso.com", portal),
+         "status": {"value": "Failed"}},  # not a change
+    ]  # fmt: skip
+    state = write_state(tmp_path, Environment(name="prod").build())
+    argv = ["verify", "--env", "prod", "--state", str(state), "-f", "json"]
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        fake = ArmFake(live, change_rows=[], activity_events=events)
+        fake.install(rsps)
+        plain = runner.invoke(app, argv)
+        explained = runner.invoke(app, [*argv, "--activity-log", "--look-back", "30"])
+    assert not any(f["attribution"] for f in json.loads(plain.stdout)["findings"])
+    found = by_name(json.loads(explained.stdout))
+    who = found["allow-test-apps"]["attribution"]
+    assert (who["changed_by"], who["client_type"], who["source"]) == (
+        "dev@contoso.com", "Azure Portal", "Activity Log",
+    )  # fmt: skip
+    assert found["psql-stockapp-prod"]["attribution"] is None  # its only event failed
+    # one list per resource group concerned, never one request per finding
+    activity = [p for p in fake.requests if p.lower().endswith("/eventtypes/management/values")]
+    assert len(activity) == 1
+    # the claims other than the application never leave the reader
+    assert "198.51.100.23" not in explained.stdout
+
+
+def test_activity_log_is_refused_with_a_snapshot(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["verify", "--env", "prod", "--state", "s.json",
+                                 "--live", "live.json", "--activity-log"])  # fmt: skip
+    assert result.exit_code == 1 and "--activity-log reads Azure" in result.stderr

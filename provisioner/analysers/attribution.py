@@ -34,6 +34,12 @@ _CHANGE_TYPE = {
     FindingKind.UNMANAGED: "create",
 }
 SYSTEM_CHANGED_BY_TYPES = frozenset({"system"})
+# Microsoft's first-party applications, by the app ID an Activity Log event's token names.
+CLIENT_APPS = {
+    "c44b4083-3bb0-49c1-b47d-974e53cbdf3c": "Azure Portal",
+    "04b07795-8ddb-461a-bbee-02f9e1bf7b46": "Azure CLI",
+    "1950a258-227b-4e31-a9cf-717495945fc2": "Azure PowerShell",
+}
 POLICY_OPERATION_PREFIXES = ("microsoft.authorization/policies/",)
 
 
@@ -98,6 +104,42 @@ def _parse(row: Any) -> Change | None:
         properties=properties,
         attribution=attribution,
     )
+
+
+def changes_from_activity(events: Iterable[Any]) -> list[Change]:
+    """Activity Log events (`live.activity_log`) as change records.
+
+    An event says `write` or `delete`, not create or update: a write explains a change or
+    a creation, and for a creation the oldest write counts (see `_best`).
+    """
+    out = []
+    for event in events:
+        if not isinstance(event, Mapping) or not isinstance(event.get("resourceId"), str):
+            continue
+        operation = _text(event.get("operation")) or ""
+        verb = operation.lower().rsplit("/", 1)[-1]
+        if verb not in ("write", "delete"):
+            continue
+        caller = _text(event.get("caller"))
+        stamp = _text(event.get("eventTimestamp"))
+        out.append(
+            Change(
+                target=str(event["resourceId"]).rstrip("/").lower(),
+                change_type=verb,
+                at=_when(stamp),
+                properties={},
+                attribution=Attribution(
+                    changed_by=caller,
+                    changed_by_type="User" if caller and "@" in caller else None,
+                    client_type=CLIENT_APPS.get(str(event.get("appId") or "").lower()),
+                    operation=operation or None,
+                    changed_at=stamp,
+                    correlation_id=_text(event.get("correlationId")),
+                    source="Activity Log",
+                ),
+            )
+        )
+    return out
 
 
 def _when(stamp: str | None) -> datetime | None:
@@ -174,8 +216,15 @@ def _best(
     candidates: Sequence[Change],
     arm_path: Callable[[Finding], str | None],
 ) -> tuple[Change | None, list[str]]:
-    """The newest record of the wanted kind, preferring one that names the property."""
+    """The newest record of the wanted kind, preferring one that names the property.
+
+    An Activity Log `write` stands for an update or a creation; for a creation the oldest
+    write is the one that made the resource.
+    """
     pool = [c for c in candidates if c.change_type == wanted]
+    writes = [c for c in candidates if c.change_type == "write"]
+    if not pool and writes and wanted != "delete":
+        return (_oldest(writes) if wanted == "create" else _newest(writes)), []
     matched: list[str] = []
     if finding.kind is FindingKind.CHANGED:
         path = (arm_path(finding) or "").lower()
@@ -188,14 +237,16 @@ def _best(
     return (_newest(pool) if pool else None), matched
 
 
+def _moment(change: Change) -> datetime:
+    at = change.at
+    if at is None:
+        return datetime.min.replace(tzinfo=UTC)  # a record without a time counts as oldest
+    return at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
+
+
 def _newest(changes: Sequence[Change]) -> Change:
-    """The latest by timestamp (a record without one counts as oldest)."""
-    floor = datetime.min.replace(tzinfo=UTC)
+    return max(changes, key=_moment)
 
-    def key(change: Change) -> datetime:
-        at = change.at
-        if at is None:
-            return floor
-        return at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
 
-    return max(changes, key=key)
+def _oldest(changes: Sequence[Change]) -> Change:
+    return min(changes, key=_moment)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -31,7 +32,8 @@ from provisioner.live import (
     credential_from_environment,
     read_inventory,
 )
-from provisioner.model import Gate, Severity, clean_text
+from provisioner.model import Gate, Severity, clean_text, sanitize_text
+from provisioner.pipeline import Explain
 from provisioner.pipeline.checks import Checks
 from provisioner.pipeline.filter import FindingFilter
 from provisioner.state import StateDocument, load_state, parse_state
@@ -103,6 +105,23 @@ TimeoutOption = Annotated[
         min=1,
         help="Seconds the whole run may take reading Azure; past it azprov stops, says what "
         "it did not read, and exits 1.",
+    ),
+]
+ActivityLogOption = Annotated[
+    bool,
+    typer.Option(
+        "--activity-log",
+        help="Also read the Activity Log for drift Resource Graph's change records do not "
+        "explain (one list per resource group concerned; needs Reader).",
+    ),
+]
+LookBackOption = Annotated[
+    int,
+    typer.Option(
+        "--look-back",
+        min=1,
+        max=90,
+        help="Days of Activity Log --activity-log reads (the Activity Log keeps 90).",
     ),
 ]
 BaselineOption = Annotated[
@@ -292,6 +311,24 @@ def azure_reader(access: AzureAccess) -> Callable[[Scope], Inventory]:
         return inventory
 
     return read
+
+
+def activity_explainer(access: AzureAccess, days: int) -> Explain:
+    """Reads the Activity Log of some resource groups; a failure is an `AzprovError`."""
+
+    def explain(subscription: str, groups: Sequence[str]) -> list[dict[str, Any]]:
+        from azure.core.exceptions import AzureError
+
+        from provisioner.live.activity_log import read_activity
+
+        connection = Connection(subscription, credential_from_environment(), access.arm_endpoint)
+        arm = ArmClient(connection, Throttle(workers=connection.workers, deadline=access.deadline))
+        try:
+            return read_activity(arm, groups, datetime.now(UTC), days)
+        except AzureError as exc:
+            raise AzprovError(sanitize_text(" ".join(str(exc).split()))[:300]) from None
+
+    return explain
 
 
 def live_reader(

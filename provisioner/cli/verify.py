@@ -10,6 +10,7 @@ import typer
 
 from provisioner import pipeline
 from provisioner.cli.common import (
+    ActivityLogOption,
     ArmEndpointOption,
     AzureAccess,
     BaselineOption,
@@ -18,9 +19,11 @@ from provisioner.cli.common import (
     FailOn,
     FailOnOption,
     FailOnSeverityOption,
+    LookBackOption,
     ResourceGraphOption,
     SubscriptionOption,
     TimeoutOption,
+    activity_explainer,
     cli_checks,
     finding_filter,
     gate,
@@ -41,6 +44,7 @@ from provisioner.cli.outputs import (
     write_reports,
 )
 from provisioner.cli.sources import LivesOption, StatesOption, parse_sources
+from provisioner.errors import ConfigError
 from provisioner.live import DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_S
 from provisioner.model import Severity
 from provisioner.pipeline.baseline import load_baseline, with_baseline
@@ -62,6 +66,8 @@ def verify(
     config: ConfigOption = None,
     resource_graph: ResourceGraphOption = True,
     timeout: TimeoutOption = DEFAULT_TIMEOUT_S,
+    activity_log: ActivityLogOption = False,
+    look_back: LookBackOption = 7,
     baseline: BaselineOption = None,
     fail_on: FailOnOption = FailOn.any,
     fail_on_severity: FailOnSeverityOption = Severity.LOW,
@@ -98,6 +104,10 @@ def verify(
     """
     settings, environment = settings_and_env(config, env)
     exit_gate = gate(fail_on, fail_on_severity, baseline)
+    if activity_log and live and any("=" not in value for value in live):
+        raise ConfigError(
+            "--activity-log reads Azure, and --live replays a snapshot offline: use one"
+        )
     known = load_baseline(baseline, environment.name) if baseline else None
     targets = report_targets(
         "verify",
@@ -121,6 +131,7 @@ def verify(
         checks=cli_checks(settings, sources, access),
         finding_filter=finding_filter(settings, environment),
         system_severity=Severity(settings.system_severity),
+        explain=activity_explainer(access, look_back) if activity_log else None,
     )
     if known is not None:
         analysis = with_baseline(analysis, known, datetime.now(UTC))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from provisioner.analysers.attribution import attribute, parse_changes
+from provisioner.analysers.attribution import attribute, changes_from_activity, parse_changes
 from provisioner.analysers.drift import DriftResult, drift_findings
 from provisioner.analysers.isolation import EnvironmentData
 from provisioner.config import Environment
@@ -130,11 +131,12 @@ def verify(
     checks: Checks | None = None,
     finding_filter: FindingFilter | None = None,
     system_severity: Severity = Severity.LOW,
+    explain: Explain | None = None,
 ) -> Analysis:
     """Read both sides and report drift (and policy and isolation) for one environment."""
     return examine(
         env, read_state, read_live, subscription_override, live_source, checks,
-        finding_filter, system_severity,
+        finding_filter, system_severity, explain,
     ).analysis  # fmt: skip
 
 
@@ -147,12 +149,14 @@ def examine(
     checks: Checks | None = None,
     finding_filter: FindingFilter | None = None,
     system_severity: Severity = Severity.LOW,
+    explain: Explain | None = None,
 ) -> Examination:
     """`verify`, keeping the other environments' data for reports that show it.
 
     `finding_filter` keeps findings out of the report with a reason (Terraform's
     `ignore_changes`, `ignore`, suppressions; by default the environment's own lists);
-    drift the platform or Azure Policy made gets `system_severity`.
+    drift the platform or Azure Policy made gets `system_severity`. `explain` (the
+    Activity Log) is asked about drift Resource Graph's change records did not explain.
     """
     finding_filter = finding_filter or FindingFilter.of(env)
     state = read_state()
@@ -182,6 +186,8 @@ def examine(
     not_checked = (*drift.not_checked, *without_id(state))
     notes = [*inventory.notes, *outcome.notes]
     drifted = attributed(drift.findings, inventory, notes, system_severity)
+    if explain is not None:
+        drifted = explained(drifted, subscription, explain, notes, system_severity)
     filtered = finding_filter.apply([*drifted, *outcome.findings])
     plan = checks.plan if checks else None
     seen = [
@@ -219,6 +225,39 @@ def attributed(
     if bad:
         notes.append(f"{bad} change records could not be read and were left out")
     return attribute(findings, changes, _arm_path, system_severity)
+
+
+# Reads change records (Activity Log events) for the resource groups of some findings.
+Explain = Callable[[str, Sequence[str]], Sequence[Mapping[str, Any]]]
+
+
+def explained(
+    findings: Sequence[Finding],
+    subscription: str,
+    explain: Explain,
+    notes: list[str],
+    system_severity: Severity = Severity.LOW,
+) -> list[Finding]:
+    """Drift findings Resource Graph left unexplained, explained from the Activity Log."""
+    open_ = [f for f in findings if f.kind.is_drift and f.attribution is None]
+    groups = sorted({g for f in open_ if (g := _group(f.resource_id))}, key=str.lower)
+    if not groups:
+        return list(findings)
+    try:
+        events = explain(subscription, groups)
+    except AzprovError as exc:
+        notes.append(f"the Activity Log was not read: {exc}")
+        return list(findings)
+    found = attribute(open_, changes_from_activity(events), _arm_path, system_severity)
+    by_id = {id(f): g for f, g in zip(open_, found, strict=True)}
+    return [by_id.get(id(f), f) for f in findings]
+
+
+def _group(resource_id: str) -> str | None:
+    try:
+        return ResourceId.parse(resource_id).resource_group
+    except ValueError:
+        return None
 
 
 def _arm_path(finding: Finding) -> str | None:
