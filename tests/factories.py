@@ -76,7 +76,7 @@ class Environment:
     def build(self) -> Environment:
         sub, rg, tags, loc = self.subscription, self.rg, self.tags, self.location
         self._add(
-            "azurerm_resource_group", "main",
+            "azurerm_resource_group", "rg",
             {"id": rg_id(sub, rg), "name": rg, "location": loc, "tags": tags, "managed_by": ""},
             {"id": rg_id(sub, rg), "name": rg, "type": "Microsoft.Resources/resourceGroups",
              "location": loc, "tags": tags, "properties": {"provisioningState": "Succeeded"}},
@@ -85,7 +85,7 @@ class Environment:
                                         f"log-{self.app}-{self.name}")  # fmt: skip
         customer_id = f"6a1e{self.name[:4]:0<4}-2f3b-4c1d-9e8f-0a1b2c3d4e5f".replace(" ", "0")
         self._add(
-            "azurerm_log_analytics_workspace", "main",
+            "azurerm_log_analytics_workspace", "logs",
             {"id": workspace_id, "name": f"log-{self.app}-{self.name}", "location": loc,
              "resource_group_name": rg, "sku": "PerGB2018", "retention_in_days": 30,
              "daily_quota_gb": -1, "workspace_id": customer_id,
@@ -105,7 +105,7 @@ class Environment:
             "Microsoft.App/managedEnvironments", f"cae-{self.app}-{self.name}"
         )
         self._add(
-            "azurerm_container_app_environment", "main",
+            "azurerm_container_app_environment", "env",
             {"id": env_id, "name": f"cae-{self.app}-{self.name}", "location": loc,
              "resource_group_name": rg, "log_analytics_workspace_id": workspace_id,
              "infrastructure_subnet_id": "", "zone_redundancy_enabled": False,
@@ -126,7 +126,7 @@ class Environment:
         acr = f"acr{self.app}{self.name}"
         acr_id = self.provider_id("Microsoft.ContainerRegistry/registries", acr)
         self._add(
-            "azurerm_container_registry", "main",
+            "azurerm_container_registry", "acr",
             {"id": acr_id, "name": acr, "location": loc, "resource_group_name": rg,
              "sku": "Standard", "admin_enabled": False, "admin_username": "",
              "admin_password": "", "login_server": f"{acr}.azurecr.io",
@@ -141,14 +141,14 @@ class Environment:
             sensitive=["admin_password"],
         )  # fmt: skip
         identity_id = self.provider_id("Microsoft.ManagedIdentity/userAssignedIdentities",
-                                       f"id-{self.app}-{self.name}")  # fmt: skip
+                                       f"id-{self.app}-{self.name}-apps")  # fmt: skip
         ids = self.identity_ids
         self._add(
             "azurerm_user_assigned_identity", "apps",
-            {"id": identity_id, "name": f"id-{self.app}-{self.name}", "location": loc,
+            {"id": identity_id, "name": f"id-{self.app}-{self.name}-apps", "location": loc,
              "resource_group_name": rg, "principal_id": ids["principalId"],
              "client_id": ids["clientId"], "tenant_id": TENANT, "tags": tags},
-            {"id": identity_id, "name": f"id-{self.app}-{self.name}",
+            {"id": identity_id, "name": f"id-{self.app}-{self.name}-apps",
              "type": "Microsoft.ManagedIdentity/userAssignedIdentities", "location": loc,
              "tags": tags,
              "properties": {"tenantId": TENANT, "principalId": ids["principalId"],
@@ -159,7 +159,7 @@ class Environment:
         role_definition = (f"/subscriptions/{sub}/providers/Microsoft.Authorization/"
                            f"roleDefinitions/{ACR_PULL}")  # fmt: skip
         self._add(
-            "azurerm_role_assignment", "acr_pull",
+            "azurerm_role_assignment", "apps_acr_pull",
             {"id": assignment_id, "name": self.assignment_guid, "scope": acr_id,
              "role_definition_name": "AcrPull", "role_definition_id": role_definition,
              "principal_id": ids["principalId"], "principal_type": "ServicePrincipal",
@@ -177,7 +177,7 @@ class Environment:
         fqdn = f"{server}.postgres.database.azure.com"
         prefix = {"Burstable": "B", "GeneralPurpose": "GP", "MemoryOptimized": "MO"}[self.pg_sku[1]]
         self._add(
-            "azurerm_postgresql_flexible_server", "main",
+            "azurerm_postgresql_flexible_server", "db",
             {"id": server_id, "name": server, "location": loc, "resource_group_name": rg,
              "sku_name": f"{prefix}_{self.pg_sku[0]}", "version": "16", "storage_mb": 65536,
              "storage_tier": "P6", "auto_grow_enabled": False,
@@ -205,10 +205,12 @@ class Environment:
                  "availabilityZone": "1", "replicationRole": "Primary"}},
             sensitive=["administrator_password"],
         )  # fmt: skip
-        self.add_firewall_rule("AllowAzureServices", "0.0.0.0", "0.0.0.0", managed=True)
+        self.add_firewall_rule(
+            "AllowAzureServices", "0.0.0.0", "0.0.0.0", managed=True, address="azure_services"
+        )
         db_id = f"{server_id}/databases/{self.app}"
         self._add(
-            "azurerm_postgresql_flexible_server_database", "main",
+            "azurerm_postgresql_flexible_server_database", "app",
             {"id": db_id, "name": self.app, "server_id": server_id, "charset": "UTF8",
              "collation": "en_US.utf8"},
             {"id": db_id, "name": self.app,
@@ -224,7 +226,9 @@ class Environment:
             self.add_container_app(app, env_id, acr, identity_id, fqdn)
         return self
 
-    def add_firewall_rule(self, name: str, start: str, end: str, managed: bool) -> str:
+    def add_firewall_rule(
+        self, name: str, start: str, end: str, managed: bool, address: str | None = None
+    ) -> str:
         server = f"psql-{self.app}-{self.name}"
         rule_id = self.provider_id(
             "Microsoft.DBforPostgreSQL/flexibleServers", f"{server}/firewallRules/{name}"
@@ -235,7 +239,8 @@ class Environment:
         if managed:
             server_id = self.provider_id("Microsoft.DBforPostgreSQL/flexibleServers", server)
             self._add(
-                "azurerm_postgresql_flexible_server_firewall_rule", name.lower().replace("-", "_"),
+                "azurerm_postgresql_flexible_server_firewall_rule",
+                address or name.lower().replace("-", "_"),
                 {"id": rule_id, "name": name, "server_id": server_id,
                  "start_ip_address": start, "end_ip_address": end},
                 body,
@@ -530,13 +535,13 @@ def example_prod_plan() -> dict[str, Any]:
         container["image"] = container["image"].rsplit(":", 1)[0] + f":{DEPLOYED_TAG}"
         return after
 
-    server = records["azurerm_postgresql_flexible_server.main"]
+    server = records["azurerm_postgresql_flexible_server.db"]
     refreshed_server = copy.deepcopy(server)
     refreshed_server["instances"][0]["attributes"]["sku_name"] = "GP_Standard_D4ds_v5"
-    database_after = {**attrs("azurerm_postgresql_flexible_server_database.main"),
+    database_after = {**attrs("azurerm_postgresql_flexible_server_database.app"),
                       "collation": "C.UTF-8", "id": None}  # fmt: skip
     changes = [
-        plan_change(refreshed_server, ["update"], attrs("azurerm_postgresql_flexible_server.main")),
+        plan_change(refreshed_server, ["update"], attrs("azurerm_postgresql_flexible_server.db")),
         plan_change(records["azurerm_container_app.backend"], ["update"],
                     with_image("azurerm_container_app.backend")),
         plan_change(None, ["create"], {**with_image("azurerm_container_app.frontend"), "id": None,
@@ -546,10 +551,10 @@ def example_prod_plan() -> dict[str, Any]:
                     after_unknown={"id": True, "outbound_ip_addresses": True,
                                    "latest_revision_name": True,
                                    "ingress": [{"fqdn": True}]}),
-        plan_change(records["azurerm_postgresql_flexible_server_database.main"],
+        plan_change(records["azurerm_postgresql_flexible_server_database.app"],
                     ["delete", "create"], database_after, after_unknown={"id": True},
                     replace_paths=[["collation"]]),
-        plan_change(records["azurerm_role_assignment.acr_pull"], ["delete"], None),
+        plan_change(records["azurerm_role_assignment.apps_acr_pull"], ["delete"], None),
     ]  # fmt: skip
     changed = {c["address"] for c in changes}
     changes += [

@@ -68,9 +68,7 @@ def test_the_bundled_stack_is_policy_clean_so_no_policy_section_fires() -> None:
 
 def test_a_policy_violation_in_the_plan_is_reported_before_it_is_deployed(tmp_path: Path) -> None:
     doc = example_prod_plan()
-    server = next(
-        c for c in doc["resource_changes"] if c["address"].endswith("flexible_server.main")
-    )
+    server = next(c for c in doc["resource_changes"] if c["address"].endswith("flexible_server.db"))
     server["change"]["after"]["sku_name"] = "B_Standard_B2s"
     server["change"]["after"]["backup_retention_days"] = 7
     plan = tmp_path / "tfplan.json"

@@ -69,7 +69,7 @@ SECRETS = (
 )
 CORPUS = sorted(p.name for p in PLANS.glob("zodiacae_*.plan.json"))
 BACKEND = "azurerm_container_app.backend"
-SERVER = "azurerm_postgresql_flexible_server.main"
+SERVER = "azurerm_postgresql_flexible_server.db"
 
 
 def plan_doc(name: str = DEPLOY) -> dict[str, Any]:
@@ -205,7 +205,7 @@ def test_destructive_changes_come_first_deletions_before_replacements(
     report: AuditReport, outputs: dict[str, str]
 ) -> None:
     assert [(c.action, c.address) for c in report.destructive] == [
-        (Action.DELETE, "azurerm_postgresql_flexible_server_firewall_rule.allowazureservices"),
+        (Action.DELETE, "azurerm_postgresql_flexible_server_firewall_rule.azure_services"),
         (Action.DELETE, "azurerm_user_assigned_identity.legacy"),
         (Action.REPLACE, SERVER),
         (Action.REPLACE, "module.monitoring.azurerm_monitor_diagnostic_setting.app"),
@@ -222,7 +222,7 @@ def test_destructive_changes_come_first_deletions_before_replacements(
     ids = [html.index(f'id="{s}"') for s in ("destructive", "updates", "creates", "images")]
     assert ids == sorted(ids)
     assert (
-        html.index("allowazureservices")
+        html.index("azure_services")
         < html.index("id-stockapp-legacy")
         < html.index("psql-stockapp-prod")
     )
@@ -469,7 +469,7 @@ def test_drift_on_resources_the_plan_leaves_alone_stays() -> None:
     analysis = analyse(env)
     items = drift_items(analysis.findings, load_plan())
     collation = next(d for d in items if d.finding.attribute == "collation")
-    assert collation.finding.address == "azurerm_postgresql_flexible_server_database.main"
+    assert collation.finding.address == "azurerm_postgresql_flexible_server_database.app"
     assert collation.fate is DriftFate.STAYS
     assert collation.why == "the plan does not touch this resource"
 

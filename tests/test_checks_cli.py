@@ -115,7 +115,7 @@ def test_policy_runs_on_what_azure_has_now(
     assert code == 2
     (policy,) = findings(out, "policy")
     assert policy["rule"] == "acr-admin-user-disabled"
-    assert policy["address"] == "azurerm_container_registry.main"
+    assert policy["address"] == "azurerm_container_registry.acr"
     assert str(policy["message"]).startswith("live (what runs now)")
     assert {f["kind"] for f in json.loads(out)["findings"]} == {"changed", "policy"}
 

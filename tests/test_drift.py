@@ -58,8 +58,8 @@ def test_scaled_database_is_a_high_severity_change(prod: Environment) -> None:
     }
     prod.find("/flexibleServers/psql-stockapp-prod")["properties"]["storage"]["storageSizeGB"] = 128
     assert run(prod) == [
-        ("changed", "azurerm_postgresql_flexible_server.main", "sku_name"),
-        ("changed", "azurerm_postgresql_flexible_server.main", "storage_mb"),
+        ("changed", "azurerm_postgresql_flexible_server.db", "sku_name"),
+        ("changed", "azurerm_postgresql_flexible_server.db", "storage_mb"),
     ]
 
 

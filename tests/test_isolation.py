@@ -112,36 +112,36 @@ def test_names_subscription_and_locations_are_not_references(
 def test_a_resource_in_both_states_is_reported_once(
     test_env: Environment, prod: Environment
 ) -> None:
-    prod_rule = attrs(prod, "azurerm_postgresql_flexible_server_firewall_rule.allowazureservices")
+    prod_rule = attrs(prod, "azurerm_postgresql_flexible_server_firewall_rule.azure_services")
     # test's state adopted prod's registry (say by a wrong `terraform import`), in another case
-    acr = attrs(test_env, "azurerm_container_registry.main")
+    acr = attrs(test_env, "azurerm_container_registry.acr")
     acr["id"] = (
-        attrs(prod, "azurerm_container_registry.main")["id"]
+        attrs(prod, "azurerm_container_registry.acr")["id"]
         .upper()
         .replace("/SUBSCRIPTIONS/", "/subscriptions/")
     )
     found = [f for f in check(test_env, prod) if f.attribute == "id"]
-    assert where(found) == [("azurerm_container_registry.main", "id")]
+    assert where(found) == [("azurerm_container_registry.acr", "id")]
     assert found[0].severity is Severity.HIGH
-    assert "also in prod's state (as azurerm_container_registry.main)" in found[0].message
+    assert "also in prod's state (as azurerm_container_registry.acr)" in found[0].message
     assert prod_rule["id"] not in found[0].message
 
 
 def test_a_resource_inside_a_group_another_state_owns(
     test_env: Environment, prod: Environment
 ) -> None:
-    rule = attrs(test_env, "azurerm_postgresql_flexible_server_firewall_rule.allowazureservices")
+    rule = attrs(test_env, "azurerm_postgresql_flexible_server_firewall_rule.azure_services")
     rule["id"] = f"{PROD_RG}/providers/Microsoft.Network/networkSecurityGroups/nsg-test"
     found = [f for f in check(test_env, prod) if f.attribute == "id"]
     assert len(found) == 1
-    assert "lies under prod's azurerm_resource_group.main" in found[0].message
+    assert "lies under prod's azurerm_resource_group.rg" in found[0].message
 
 
 def test_a_shared_resource_in_both_states_is_not_reported(
     test_env: Environment, prod: Environment
 ) -> None:
-    prod_acr = attrs(prod, "azurerm_container_registry.main")
-    attrs(test_env, "azurerm_container_registry.main")["id"] = prod_acr["id"]
+    prod_acr = attrs(prod, "azurerm_container_registry.acr")
+    attrs(test_env, "azurerm_container_registry.acr")["id"] = prod_acr["id"]
     assert check(test_env, prod, shared=(prod_acr["id"],)) == []
 
 
@@ -160,7 +160,7 @@ def test_database_url_pointing_at_prod_is_reported_with_the_password_masked(
     assert finding.actual == (
         f"postgresql://stockadmin:{REDACTED}@{PROD_PG}:5432/stockapp?sslmode=require"
     )
-    assert f"prod's FQDN {PROD_PG} (azurerm_postgresql_flexible_server.main)" in finding.message
+    assert f"prod's FQDN {PROD_PG} (azurerm_postgresql_flexible_server.db)" in finding.message
     assert finding.resource_id == backend(test_env)["id"]
     assert FAKE_PASSWORD not in repr(found)
 
@@ -210,7 +210,7 @@ def test_image_from_prod_registry_is_one_finding_seen_in_state_and_azure(
     assert where(found) == [("azurerm_container_app.backend", "template.0.container.0.image")]
     assert found[0].actual == image
     assert found[0].message.endswith("found in the state and Azure")
-    assert f"prod's login server {PROD_ACR} (azurerm_container_registry.main)" in found[0].message
+    assert f"prod's login server {PROD_ACR} (azurerm_container_registry.acr)" in found[0].message
 
 
 def test_registry_server_drifted_to_prod_only_in_azure_is_reported_with_the_arm_path(
@@ -228,11 +228,11 @@ def test_registry_server_drifted_to_prod_only_in_azure_is_reported_with_the_arm_
 def test_a_registry_declared_shared_is_not_reported(
     test_env: Environment, prod: Environment, registry: str
 ) -> None:
-    prod_acr_id = attrs(prod, "azurerm_container_registry.main")["id"]
+    prod_acr_id = attrs(prod, "azurerm_container_registry.acr")["id"]
     backend(test_env)["template"][0]["container"][0]["image"] = f"{PROD_ACR}/stockapp-backend:1"
     backend(test_env)["registry"][0]["server"] = PROD_ACR
     # the role assignment's scope names the registry by ID: shared by login server covers it
-    attrs(test_env, "azurerm_role_assignment.acr_pull")["scope"] = prod_acr_id
+    attrs(test_env, "azurerm_role_assignment.apps_acr_pull")["scope"] = prod_acr_id
     assert len(check(test_env, prod)) == 3
     assert check(test_env, prod, shared=(registry,)) == []
 
@@ -240,13 +240,13 @@ def test_a_registry_declared_shared_is_not_reported(
 def test_container_app_environment_in_state_and_azure_is_deduplicated(
     test_env: Environment, prod: Environment
 ) -> None:
-    prod_env_id = attrs(prod, "azurerm_container_app_environment.main")["id"]
+    prod_env_id = attrs(prod, "azurerm_container_app_environment.env")["id"]
     backend(test_env)["container_app_environment_id"] = prod_env_id
     props = backend_body(test_env)["properties"]
     props["managedEnvironmentId"] = props["environmentId"] = prod_env_id.lower()
     found = check(test_env, prod)
     assert where(found) == [("azurerm_container_app.backend", "container_app_environment_id")]
-    assert "prod's azurerm_container_app_environment.main" in found[0].message
+    assert "prod's azurerm_container_app_environment.env" in found[0].message
     assert found[0].message.endswith("found in the state and Azure")
 
 
@@ -269,8 +269,8 @@ def test_identity_ids_point_at_prods_identity_in_state_and_in_arm_map_keys(
 def test_log_analytics_workspace_by_id_and_by_customer_id_is_one_finding(
     test_env: Environment, prod: Environment
 ) -> None:
-    workspace = attrs(prod, "azurerm_log_analytics_workspace.main")
-    attrs(test_env, "azurerm_container_app_environment.main")["log_analytics_workspace_id"] = (
+    workspace = attrs(prod, "azurerm_log_analytics_workspace.logs")
+    attrs(test_env, "azurerm_container_app_environment.env")["log_analytics_workspace_id"] = (
         workspace["id"]
     )
     cae = test_env.find("/managedEnvironments/cae-stockapp-test")["properties"]
@@ -278,16 +278,14 @@ def test_log_analytics_workspace_by_id_and_by_customer_id_is_one_finding(
         "workspace_id"
     ]
     found = check(test_env, prod)
-    assert where(found) == [
-        ("azurerm_container_app_environment.main", "log_analytics_workspace_id")
-    ]
+    assert where(found) == [("azurerm_container_app_environment.env", "log_analytics_workspace_id")]
     assert found[0].message.endswith("found in the state and Azure")
 
 
 def test_customer_id_alone_in_azure_names_the_workspace(
     test_env: Environment, prod: Environment
 ) -> None:
-    customer_id = attrs(prod, "azurerm_log_analytics_workspace.main")["workspace_id"]
+    customer_id = attrs(prod, "azurerm_log_analytics_workspace.logs")["workspace_id"]
     cae = test_env.find("/managedEnvironments/cae-stockapp-test")["properties"]
     cae["appLogsConfiguration"]["logAnalyticsConfiguration"]["customerId"] = customer_id
     found = check(test_env, prod)
@@ -295,7 +293,7 @@ def test_customer_id_alone_in_azure_names_the_workspace(
     assert found[0].attribute == (
         "properties.appLogsConfiguration.logAnalyticsConfiguration.customerId"
     )
-    assert f"prod's workspace ID {customer_id} (azurerm_log_analytics_workspace.main)" in (
+    assert f"prod's workspace ID {customer_id} (azurerm_log_analytics_workspace.logs)" in (
         found[0].message
     )
 
@@ -326,7 +324,7 @@ def test_an_id_under_prods_resource_group_is_a_reference(
     env.append({"name": "EXPORT_ACCOUNT", "secret_name": "", "value": storage})
     found = check(test_env, prod)
     assert len(found) == 1
-    assert "a resource under prod's azurerm_resource_group.main" in found[0].message
+    assert "a resource under prod's azurerm_resource_group.rg" in found[0].message
 
 
 def test_role_assignment_for_prods_identity_principal(
@@ -334,11 +332,11 @@ def test_role_assignment_for_prods_identity_principal(
 ) -> None:
     principal = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
     attrs(prod, "azurerm_user_assigned_identity.apps")["principal_id"] = principal
-    grant = attrs(test_env, "azurerm_role_assignment.acr_pull")
+    grant = attrs(test_env, "azurerm_role_assignment.apps_acr_pull")
     assert check(test_env, prod) == []
     grant["principal_id"] = principal
     found = check(test_env, prod)
-    assert where(found) == [("azurerm_role_assignment.acr_pull", "principal_id")]
+    assert where(found) == [("azurerm_role_assignment.apps_acr_pull", "principal_id")]
     assert "prod's principal ID" in found[0].message
 
 
@@ -526,13 +524,13 @@ def test_two_environments_on_one_state_key(test_env: Environment, prod: Environm
 def test_tags_naming_another_environment_or_none(test_env: Environment, prod: Environment) -> None:
     # (the factory shares one tags dict between resources: give each its own)
     wrong = {**test_env.tags, "environment": "prod"}
-    attrs(test_env, "azurerm_container_registry.main")["tags"] = wrong
+    attrs(test_env, "azurerm_container_registry.acr")["tags"] = wrong
     test_env.find("/registries/acrstockapptest")["tags"] = dict(wrong)
-    attrs(test_env, "azurerm_postgresql_flexible_server.main")["tags"] = {"env": "staging"}
+    attrs(test_env, "azurerm_postgresql_flexible_server.db")["tags"] = {"env": "staging"}
     found = check(test_env, prod)
     assert [(f.address, f.attribute, f.actual, f.severity) for f in found] == [
-        ("azurerm_container_registry.main", "tags.environment", "prod", Severity.MEDIUM),
-        ("azurerm_postgresql_flexible_server.main", "tags.env", "staging", Severity.LOW),
+        ("azurerm_container_registry.acr", "tags.environment", "prod", Severity.MEDIUM),
+        ("azurerm_postgresql_flexible_server.db", "tags.env", "staging", Severity.LOW),
     ]
     assert found[0].message == (
         "tag environment='prod' names prod, but the resource belongs to test; "
@@ -544,7 +542,7 @@ def test_tags_that_name_the_environment_in_another_case_are_fine(
     test_env: Environment, prod: Environment
 ) -> None:
     tags = {**test_env.tags, "environment": "Test", "owner": "prod-team"}
-    attrs(test_env, "azurerm_container_registry.main")["tags"] = tags
+    attrs(test_env, "azurerm_container_registry.acr")["tags"] = tags
     assert check(test_env, prod) == []
 
 
@@ -575,11 +573,11 @@ def test_the_targets_own_resource_in_prods_group_is_reported_once(
     # test's registry was created in prod's resource group; test's role assignment scopes to
     # it. The misplaced registry is the finding; the scope points at test's own registry.
     moved = f"{PROD_RG}/providers/Microsoft.ContainerRegistry/registries/acrstockapptest"
-    attrs(test_env, "azurerm_container_registry.main")["id"] = moved
-    attrs(test_env, "azurerm_role_assignment.acr_pull")["scope"] = moved
+    attrs(test_env, "azurerm_container_registry.acr")["id"] = moved
+    attrs(test_env, "azurerm_role_assignment.apps_acr_pull")["scope"] = moved
     found = check(test_env, prod)
-    assert where(found) == [("azurerm_container_registry.main", "id")]
-    assert "lies under prod's azurerm_resource_group.main" in found[0].message
+    assert where(found) == [("azurerm_container_registry.acr", "id")]
+    assert "lies under prod's azurerm_resource_group.rg" in found[0].message
 
 
 def test_each_reference_names_the_environment_it_points_at(

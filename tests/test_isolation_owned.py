@@ -96,10 +96,10 @@ def test_a_planned_object_owns_no_id() -> None:
 def index() -> Index:
     prod = environment(
         "prod",
-        record("azurerm_resource_group.main", {"id": PROD_RG}),
+        record("azurerm_resource_group.rg", {"id": PROD_RG}),
         record("azurerm_storage_account.logs", {"id": f"{PROD_RG}/providers/S/a/stlogs"}),
         # test's registry, misplaced into prod's resource group
-        record("azurerm_container_app_environment.main", {
+        record("azurerm_container_app_environment.env", {
             "id": f"{PROD_RG}/providers/Microsoft.App/managedEnvironments/cae",
             "default_domain": "nicebeach.westeurope.azurecontainerapps.io",
             "static_ip_address": "20.23.45.67",
@@ -112,8 +112,8 @@ def index() -> Index:
     )  # fmt: skip
     test = environment(
         "test",
-        record("azurerm_resource_group.main", {"id": TEST_RG}),
-        record("azurerm_container_registry.main", {"id": f"{PROD_RG}/providers/R/r/acrtest"}),
+        record("azurerm_resource_group.rg", {"id": TEST_RG}),
+        record("azurerm_container_registry.acr", {"id": f"{PROD_RG}/providers/R/r/acrtest"}),
     )
     built, _ = build_index(test, [prod], ())
     return built
@@ -129,7 +129,7 @@ def test_an_id_resolves_to_its_most_specific_owner(index: Index) -> None:
     found, exact = index.resolve_id(f"{PROD_RG.upper()}/providers/S/a/stlogs/blobServices/x")
     assert (owners(found), exact) == (["prod azurerm_storage_account.logs"], False)
     found, exact = index.resolve_id(f"{PROD_RG}//providers/S/a/unknown")
-    assert (owners(found), exact) == (["prod azurerm_resource_group.main"], False)
+    assert (owners(found), exact) == (["prod azurerm_resource_group.rg"], False)
 
 
 def test_the_targets_own_resource_in_prods_group_resolves_to_nothing(index: Index) -> None:
@@ -142,7 +142,7 @@ def test_a_host_resolves_exactly_or_by_the_domain_it_lies_in(index: Index) -> No
         "prod azurerm_container_app.api"
     ]
     assert owners(index.resolve_host("web.nicebeach.westeurope.azurecontainerapps.io")) == [
-        "prod azurerm_container_app_environment.main"
+        "prod azurerm_container_app_environment.env"
     ]
     assert index.resolve_host("a." * 127 + "nicebeach.westeurope.azurecontainerapps.io") == []
     assert index.resolve_host("nicebeach.example.com") == []
@@ -173,8 +173,8 @@ def test_a_range_resolves_to_every_owned_ip_in_it_in_the_order_they_were_added(
 def test_everything_a_shared_resource_owns_is_shared(shared: str) -> None:
     prod = environment(
         "prod",
-        record("azurerm_resource_group.main", {"id": PROD_RG}),
-        record("azurerm_container_app_environment.main", {
+        record("azurerm_resource_group.rg", {"id": PROD_RG}),
+        record("azurerm_container_app_environment.env", {
             "id": f"{PROD_RG}/providers/Microsoft.App/managedEnvironments/cae",
             "default_domain": "nicebeach.westeurope.azurecontainerapps.io",
         }),

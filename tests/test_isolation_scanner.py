@@ -42,9 +42,9 @@ def environment(name: str, *records: StateResource) -> EnvironmentData:
 def index() -> Index:
     prod = environment(
         "prod",
-        record("azurerm_resource_group.main", {"id": PROD_RG}),
+        record("azurerm_resource_group.rg", {"id": PROD_RG}),
         record("azurerm_key_vault.main", {"id": PROD_VAULT}),
-        record("azurerm_postgresql_flexible_server.main", {
+        record("azurerm_postgresql_flexible_server.db", {
             "id": f"{PROD_RG}/providers/Microsoft.DBforPostgreSQL/flexibleServers/psql-prod",
             "fqdn": PROD_HOST}),
         record("azurerm_user_assigned_identity.apps", {
@@ -56,8 +56,8 @@ def index() -> Index:
     )  # fmt: skip
     test = environment(
         "test",
-        record("azurerm_resource_group.main", {"id": TEST_RG}),
-        record("azurerm_postgresql_flexible_server.main", {
+        record("azurerm_resource_group.rg", {"id": TEST_RG}),
+        record("azurerm_postgresql_flexible_server.db", {
             "id": f"{TEST_RG}/providers/Microsoft.DBforPostgreSQL/flexibleServers/psql-test",
             "fqdn": "psql-test.postgres.database.azure.com"}),
     )  # fmt: skip

@@ -22,8 +22,8 @@ def environment(name: str, key: str, *records: tuple[str, dict[str, Any]]) -> En
 
 PROD = environment(
     "prod", "prod.tfstate",
-    ("azurerm_resource_group.main", {"id": PROD_RG}),
-    ("azurerm_container_registry.main", {"id": PROD_ACR}),
+    ("azurerm_resource_group.rg", {"id": PROD_RG}),
+    ("azurerm_container_registry.acr", {"id": PROD_ACR}),
 )  # fmt: skip
 
 
@@ -43,24 +43,22 @@ def test_a_state_key_two_environments_use_is_reported_once_per_environment() -> 
 def test_a_resource_in_both_states_and_one_inside_anothers_resource() -> None:
     test = environment(
         "test", "test.tfstate",
-        ("azurerm_container_registry.main", {"id": PROD_ACR.upper().replace("/SUB", "/sub")}),
+        ("azurerm_container_registry.acr", {"id": PROD_ACR.upper().replace("/SUB", "/sub")}),
         ("azurerm_container_registry_webhook.w", {"id": f"{PROD_ACR}/webhooks/w"}),
         ("azurerm_resource_group.own", {"id": f"{SUB}/resourceGroups/rg-test"}),
         ("azurerm_thing.no_id", {}),
     )  # fmt: skip
     found = two_states(test)
     assert [(f.address, f.message.split(":")[0]) for f in found] == [
-        ("azurerm_container_registry.main",
-         "azurerm_container_registry.main is also in prod's state (as "
-         "azurerm_container_registry.main)"),
+        ("azurerm_container_registry.acr",
+         "azurerm_container_registry.acr is also in prod's state (as "
+         "azurerm_container_registry.acr)"),
         ("azurerm_container_registry_webhook.w",
          f"azurerm_container_registry_webhook.w lies under prod's "
-         f"azurerm_container_registry.main ({PROD_ACR}), which prod's state manages"),
+         f"azurerm_container_registry.acr ({PROD_ACR}), which prod's state manages"),
     ]  # fmt: skip
 
 
 def test_a_shared_resource_may_be_in_both_states() -> None:
-    test = environment(
-        "test", "test.tfstate", ("azurerm_container_registry.main", {"id": PROD_ACR})
-    )
+    test = environment("test", "test.tfstate", ("azurerm_container_registry.acr", {"id": PROD_ACR}))
     assert two_states(test, shared=("acrprod",)) == []

@@ -17,7 +17,7 @@ ACR = f"{RG}/providers/Microsoft.ContainerRegistry/registries/acrtest"
 def tags_of(
     state_tags: dict[str, Any], live_tags: dict[str, Any] | None = None, shared: str = ""
 ) -> list[Finding]:
-    record = StateResource("azurerm_container_registry.main", "azurerm_container_registry",
+    record = StateResource("azurerm_container_registry.acr", "azurerm_container_registry",
                            {"id": ACR, "tags": state_tags})  # fmt: skip
     body = {"id": ACR, "type": "Microsoft.ContainerRegistry/registries", "tags": live_tags}
     test = EnvironmentData("test", "t", StateDocument("t", (record,)), [body])

@@ -550,7 +550,7 @@ def test_live_findings_take_the_address_the_state_knows() -> None:
     state = state_resources(parse_state(dumps(env.state_v4()), "state"))
     addresses = {r.id.key: r.address or "" for r in state}
     [finding] = policy_findings(live_of(env), rules_for(DEFAULTS, "prod"), "live", addresses)
-    assert finding.address == "azurerm_postgresql_flexible_server.main"
+    assert finding.address == "azurerm_postgresql_flexible_server.db"
 
 
 # -- secrets ------------------------------------------------------------------------------

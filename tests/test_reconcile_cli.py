@@ -22,7 +22,7 @@ terraform {
   backend "azurerm" {}
 }
 
-resource "azurerm_postgresql_flexible_server" "main" {
+resource "azurerm_postgresql_flexible_server" "db" {
   name     = "psql-stockapp-prod"
   sku_name = var.postgres_sku_name
 }
@@ -47,7 +47,7 @@ environment = "prod"
 postgres_sku_name    = "GP_Standard_D2ds_v5"
 backend_min_replicas = 1
 """
-SKU = "azurerm_postgresql_flexible_server.main"
+SKU = "azurerm_postgresql_flexible_server.db"
 
 
 @pytest.fixture

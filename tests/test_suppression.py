@@ -26,9 +26,9 @@ from tests.conftest import serve, write_state
 from tests.factories import Environment, example_prod
 
 runner = CliRunner()
-SERVER = "azurerm_postgresql_flexible_server.main"
+SERVER = "azurerm_postgresql_flexible_server.db"
 MAIN_TF = """
-resource "azurerm_postgresql_flexible_server" "main" {
+resource "azurerm_postgresql_flexible_server" "db" {
   name = "psql-stockapp-prod"
   lifecycle {
     ignore_changes = [sku_name, tags["owner"]]
@@ -105,7 +105,7 @@ SUPPRESSIONS = """
 ignore = ["azurerm_container_app.frontend"]
 
 [[environments.prod.suppress]]
-match = "azurerm_postgresql_flexible_server.main"
+match = "azurerm_postgresql_flexible_server.db"
 attribute = "sku_name"
 reason = "scaled up for the sale, until it ends"
 owner = "platform-team"

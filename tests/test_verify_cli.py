@@ -44,7 +44,7 @@ def test_drift_json_has_the_documented_schema(
     assert doc["resources_checked"] == 11
     kinds = [(f["kind"], f["address"], f["attribute"]) for f in doc["findings"]]
     assert kinds == [
-        ("changed", "azurerm_postgresql_flexible_server.main", "sku_name"),
+        ("changed", "azurerm_postgresql_flexible_server.db", "sku_name"),
         ("missing", "azurerm_container_app.frontend", None),
         ("unmanaged", None, None),
         ("unmanaged", None, None),
