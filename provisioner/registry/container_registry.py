@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from provisioner.model import Severity
 from provisioner.registry import convert as c
-from provisioner.registry._common import LOCATION, TAGS
+from provisioner.registry._common import LOCATION, PUBLIC_NETWORK_ACCESS, TAGS
 from provisioner.registry.spec import Attr, TypeSpec
 
 CONTAINER_REGISTRY = TypeSpec(
@@ -21,14 +21,7 @@ CONTAINER_REGISTRY = TypeSpec(
             kind=bool,
             severity=Severity.HIGH,
         ),
-        Attr(
-            "public_network_access_enabled",
-            "public_network_access_enabled",
-            "properties.publicNetworkAccess",
-            kind=bool,
-            convert=c.enabled,
-            severity=Severity.HIGH,
-        ),
+        PUBLIC_NETWORK_ACCESS,
         Attr(
             "anonymous_pull_enabled",
             "anonymous_pull_enabled",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from provisioner.model import Severity
 from provisioner.registry import convert as c
-from provisioner.registry._common import LOCATION, TAGS
+from provisioner.registry._common import LOCATION, PUBLIC_NETWORK_ACCESS, TAGS
 from provisioner.registry.spec import Attr, TypeSpec
 
 HIGH = Severity.HIGH
@@ -22,15 +22,7 @@ KEY_VAULT = TypeSpec(
     attributes=(
         LOCATION,
         Attr("sku_name", "sku_name", "properties.sku.name", canon=c.caseless),
-        Attr(
-            "public_network_access_enabled",
-            "public_network_access_enabled",
-            "properties.publicNetworkAccess",
-            kind=bool,
-            convert=c.enabled,
-            default=True,
-            severity=HIGH,
-        ),
+        PUBLIC_NETWORK_ACCESS,
         Attr(
             "network_acls.default_action",
             "network_acls.0.default_action",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from provisioner.model import Severity
 from provisioner.registry import convert as c
-from provisioner.registry._common import LOCATION, TAGS
+from provisioner.registry._common import LOCATION, PUBLIC_NETWORK_ACCESS, TAGS
 from provisioner.registry.spec import Attr, TypeSpec
 
 HIGH = Severity.HIGH
@@ -39,15 +39,7 @@ REDIS_CACHE = TypeSpec(
             default=False,
             severity=HIGH,
         ),
-        Attr(
-            "public_network_access_enabled",
-            "public_network_access_enabled",
-            "properties.publicNetworkAccess",
-            kind=bool,
-            convert=c.enabled,
-            default=True,
-            severity=HIGH,
-        ),
+        PUBLIC_NETWORK_ACCESS,
         # Where clients connect: Azure's, read for the isolation check, never drift.
         Attr("hostname", "hostname", "properties.hostName", compare=False),
         Attr("port", "port", "properties.port", kind=int, compare=False),

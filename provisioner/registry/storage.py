@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from provisioner.model import Severity
 from provisioner.registry import convert as c
-from provisioner.registry._common import LOCATION, TAGS
+from provisioner.registry._common import LOCATION, PUBLIC_NETWORK_ACCESS, TAGS
 from provisioner.registry.spec import Attr, TypeSpec
 
 HIGH = Severity.HIGH
@@ -69,15 +69,7 @@ STORAGE_ACCOUNT = TypeSpec(
             default=False,
             severity=HIGH,
         ),
-        Attr(
-            "public_network_access_enabled",
-            "public_network_access_enabled",
-            "properties.publicNetworkAccess",
-            kind=bool,
-            convert=c.enabled,
-            default=True,
-            severity=HIGH,
-        ),
+        PUBLIC_NETWORK_ACCESS,
         Attr(
             "network_rules.default_action",
             "network_rules.0.default_action",

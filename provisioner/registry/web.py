@@ -16,7 +16,7 @@ from typing import Any
 
 from provisioner.model import Severity
 from provisioner.registry import convert as c
-from provisioner.registry._common import LOCATION, TAGS
+from provisioner.registry._common import LOCATION, PUBLIC_NETWORK_ACCESS, TAGS
 from provisioner.registry.spec import Attr, TypeSpec
 
 # GA, with the `AppServicePlans_Get` and `WebApps_Get` examples (GetAppServicePlan.json,
@@ -88,15 +88,7 @@ LINUX_WEB_APP = TypeSpec(
             default=False,
             severity=Severity.HIGH,
         ),
-        Attr(
-            "public_network_access_enabled",
-            "public_network_access_enabled",
-            "properties.publicNetworkAccess",
-            kind=bool,
-            convert=c.enabled,
-            default=True,  # azurerm: anything but "Disabled", absent included
-            severity=Severity.HIGH,
-        ),
+        PUBLIC_NETWORK_ACCESS,
         Attr(
             "client_certificate_enabled",
             "client_certificate_enabled",
