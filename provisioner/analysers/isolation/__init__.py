@@ -2,8 +2,9 @@
 
 The check is generic. Each environment *owns* identifiers (owned.py): the IDs of the
 resources in its state and live inventory (and so every ID under them), and the computed
-names Azure gives them (FQDNs, login servers, default domains, outbound and static IPs,
-workspace and identity GUIDs; `OWNED`). Every string leaf and map key of the target's state
+names Azure gives them (FQDNs, login servers, default domains and host names, storage
+endpoints, Redis hosts, outbound and static IPs, workspace, identity and Application
+Insights GUIDs; `OWNED`). Every string leaf and map key of the target's state
 attributes, live ARM bodies and planned values is then tokenized into ARM IDs, host names,
 IPv4 addresses or networks and GUIDs (tokens.py, scanner.py), and each token is matched
 against the owned identifiers, most specific owner first; firewall-style `start…`/`end…` IP

@@ -36,6 +36,9 @@ _IDENTITY_TYPES = frozenset(
 _WORKSPACE_TYPES = frozenset(
     {"azurerm_log_analytics_workspace", "microsoft.operationalinsights/workspaces"}
 )
+_REDIS_TYPES = frozenset({"azurerm_redis_cache", "microsoft.cache/redis"})
+_APP_INSIGHTS_TYPES = frozenset({"azurerm_application_insights", "microsoft.insights/components"})
+_STORAGE_SERVICES = ("blob", "dfs", "file", "queue", "table", "web")
 OWNED: Mapping[str, tuple[Kind, str, frozenset[str] | None]] = {
     # Terraform state / planned values
     "fqdn": (Kind.HOST, "FQDN", None),
@@ -51,6 +54,22 @@ OWNED: Mapping[str, tuple[Kind, str, frozenset[str] | None]] = {
     "principal_id": (Kind.GUID, "principal ID", _IDENTITY_TYPES),
     "client_id": (Kind.GUID, "client ID", _IDENTITY_TYPES),
     "identity.*.principal_id": (Kind.GUID, "managed identity principal ID", None),
+    # web apps: IPs as one comma-separated string and as a list
+    "default_hostname": (Kind.HOST, "default host name", None),
+    "outbound_ip_addresses": (Kind.IP, "outbound IP", None),
+    "outbound_ip_address_list.*": (Kind.IP, "outbound IP", None),
+    "possible_outbound_ip_addresses": (Kind.IP, "possible outbound IP", None),
+    "possible_outbound_ip_address_list.*": (Kind.IP, "possible outbound IP", None),
+    **{
+        f"{tier}_{service}_{what}": (Kind.HOST, f"storage {service} endpoint", None)
+        for tier in ("primary", "secondary")
+        for service in _STORAGE_SERVICES
+        for what in ("endpoint", "host")
+    },
+    "hostname": (Kind.HOST, "Redis host", _REDIS_TYPES),
+    # The connection string's ApplicationId names the component; its instrumentation key
+    # would too, but a finding would have to show it.
+    "app_id": (Kind.GUID, "Application Insights app ID", _APP_INSIGHTS_TYPES),
     # ARM bodies
     "properties.fullyQualifiedDomainName": (Kind.HOST, "FQDN", None),
     "properties.configuration.ingress.fqdn": (Kind.HOST, "ingress FQDN", None),
@@ -65,6 +84,16 @@ OWNED: Mapping[str, tuple[Kind, str, frozenset[str] | None]] = {
     "properties.principalId": (Kind.GUID, "principal ID", _IDENTITY_TYPES),
     "properties.clientId": (Kind.GUID, "client ID", _IDENTITY_TYPES),
     "identity.principalId": (Kind.GUID, "managed identity principal ID", None),
+    "properties.defaultHostName": (Kind.HOST, "default host name", None),
+    "properties.outboundIpAddresses": (Kind.IP, "outbound IP", None),
+    "properties.possibleOutboundIpAddresses": (Kind.IP, "possible outbound IP", None),
+    **{
+        f"properties.{tier}Endpoints.{service}": (Kind.HOST, f"storage {service} endpoint", None)
+        for tier in ("primary", "secondary")
+        for service in _STORAGE_SERVICES
+    },
+    "properties.hostName": (Kind.HOST, "Redis host", _REDIS_TYPES),
+    "properties.AppId": (Kind.GUID, "Application Insights app ID", _APP_INSIGHTS_TYPES),
 }
 
 
@@ -126,9 +155,11 @@ def owned_by(source: Source) -> Iterator[Owned]:
         kind, label, types = OWNED[pattern]
         if types is not None and not types & source.type_names:
             continue
-        normal = _normal(kind, value)
-        if normal is not None:
-            yield Owned(source.env, kind, normal, normal, label, source.key, owner)
+        # App Service writes its outbound IPs as one comma-separated string
+        for part in value.split(",") if kind is Kind.IP else (value,):
+            normal = _normal(kind, part)
+            if normal is not None:
+                yield Owned(source.env, kind, normal, normal, label, source.key, owner)
 
 
 def _owned_leaves(node: Any, path: str, out: list[tuple[str, Any]]) -> None:
