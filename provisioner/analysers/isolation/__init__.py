@@ -17,26 +17,31 @@ prod's resource group that is also the target's own resource is the target's bus
 reported once, as a resource in two places; states.py). Bare names are never matched:
 `stockapp` in both environments is not a reference, and neither is a subscription ID or a
 location. Values are shown only as far as they say where they point (masking.py). Tags
-naming another environment are reported too (tags.py).
+naming another environment are reported too (tags.py), and so is an identity of one
+environment holding a role on another's resource (grants.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from provisioner.analysers.isolation.owned import OWNED, build_index
+from provisioner.analysers.isolation.grants import RoleNames, grant_findings
+from provisioner.analysers.isolation.owned import OWNED, index_of
 from provisioner.analysers.isolation.references import reference_findings
 from provisioner.analysers.isolation.scanner import Scanner
-from provisioner.analysers.isolation.sources import EnvironmentData
+from provisioner.analysers.isolation.sources import EnvironmentData, sources
 from provisioner.analysers.isolation.states import state_key_findings, two_states_findings
 from provisioner.analysers.isolation.tags import tag_findings
 from provisioner.model import Finding
 
-__all__ = ["OWNED", "EnvironmentData", "isolation_findings"]
+__all__ = ["OWNED", "EnvironmentData", "RoleNames", "isolation_findings"]
 
 
 def isolation_findings(
-    target: EnvironmentData, others: Sequence[EnvironmentData], shared: Sequence[str] = ()
+    target: EnvironmentData,
+    others: Sequence[EnvironmentData],
+    shared: Sequence[str] = (),
+    role_names: RoleNames | None = None,
 ) -> list[Finding]:
     """Everything in `target` that ties it to one of `others`, as `isolation` findings.
 
@@ -46,13 +51,21 @@ def isolation_findings(
     that admit its IPs included); a state key used by two environments; `environment`/`env`
     tags that do not name the target. `shared` lists ARM IDs, names, FQDNs or login servers
     of deliberately shared resources: nothing they own is reported. Values are redacted.
+
+    A role assignment, in any environment's state, Azure or plan, that grants one
+    environment's identity a role on another's resource is one finding when either end is
+    the target's (grants.py); `role_names` names custom roles (from Azure; without it they
+    are shown by GUID).
     """
     others = [o for o in others if o.name != target.name]
-    index, sources = build_index(target, others, shared)
+    documents = [sources(target), *map(sources, others)]
+    index = index_of(target.name, documents, shared)
+    grants = grant_findings(target.name, documents, index, role_names)
     findings = [
         *state_key_findings(target, others),
         *two_states_findings(target, others, index),
-        *reference_findings(sources, Scanner(index)),
-        *tag_findings(target, others, sources, index),
+        *reference_findings(documents[0], Scanner(index)),
+        *tag_findings(target, others, documents[0], index),
     ]
+    findings = [f for f in findings if not grants.replaced(f)] + grants.findings
     return sorted(findings, key=lambda f: (*f.sort_key, f.message))
