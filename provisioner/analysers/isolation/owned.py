@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from provisioner.analysers.isolation.sources import EnvironmentData, Source, sources
+from provisioner.analysers.isolation.sources import Source
 from provisioner.analysers.isolation.tokens import GUID, Address, host_of, id_key, ip_of
 
 
@@ -342,14 +342,6 @@ class Index:
                 pairs.sort()
                 self._ips[version] = ([n for n, _ in pairs], [r for _, r in pairs], values)
         return self._ips
-
-
-def build_index(
-    target: EnvironmentData, others: Sequence[EnvironmentData], shared: Sequence[str]
-) -> tuple[Index, list[Source]]:
-    """The index of what every environment owns, and the target's documents."""
-    target_sources = sources(target)
-    return index_of(target.name, [target_sources, *map(sources, others)], shared), target_sources
 
 
 def index_of(target: str, documents: Sequence[Sequence[Source]], shared: Sequence[str]) -> Index:
