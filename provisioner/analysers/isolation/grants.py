@@ -106,7 +106,7 @@ def grant_findings(
         for source in docs:
             if source.origin == "state":
                 managed.setdefault(source.key, set()).add(source.env)
-    names: dict[str, str] = {}  # role definition (lower case) -> how a finding names it
+    custom: dict[str, str] = {}  # custom role definition (lower case) -> how it is named
     found, settled = [], set[str]()
     for grant in _grants(documents):
         ends = _ends(grant, index, managed)
@@ -118,10 +118,13 @@ def grant_findings(
         settled |= {s.resource_id.lower() for s in grant.sightings}
         if identity.shared or resource.shared:
             continue
-        key = grant.role_definition.lower()
-        if key not in names:
-            names[key] = _role(grant, role_names)
-        found.append(_finding(grant, identity, resource, exact, names[key]))
+        role = builtin_role_name(grant.role_definition) or grant.state_role_name()
+        if not role:
+            key = grant.role_definition.lower()
+            if key not in custom:
+                custom[key] = _custom_role(grant.role_definition, role_names)
+            role = custom[key]
+        found.append(_finding(grant, identity, resource, exact, role))
     return Grants(found, frozenset(settled))
 
 
@@ -172,15 +175,11 @@ def _one(owners: Sequence[Owned], managed: Mapping[str, set[str]]) -> Owned | No
     return owners[0] if len({o.env for o in owners}) == 1 else None
 
 
-def _role(grant: _Grant, role_names: RoleNames | None) -> str:
-    definition = grant.role_definition
-    name = builtin_role_name(definition) if definition else None
-    name = name or grant.state_role_name()
-    if name:
-        return name
-    guid = definition.rstrip("/").rsplit("/", 1)[-1] or "(none given)"
-    if not definition:
-        return f"role {guid}"
+def _custom_role(definition: str, role_names: RoleNames | None) -> str:
+    """How a finding names a role neither the built-in table nor the state names."""
+    guid = definition.rstrip("/").rsplit("/", 1)[-1]
+    if not guid:
+        return "a role not given"
     if role_names is None:
         return f"role {guid} (a custom role; its name is not known from files alone)"
     try:
