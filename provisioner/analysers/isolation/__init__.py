@@ -29,7 +29,8 @@ from provisioner.analysers.isolation.grants import RoleNames, grant_findings
 from provisioner.analysers.isolation.owned import OWNED, index_of
 from provisioner.analysers.isolation.references import reference_findings
 from provisioner.analysers.isolation.scanner import Scanner
-from provisioner.analysers.isolation.sources import EnvironmentData, sources
+from provisioner.analysers.isolation.sources import EnvironmentData
+from provisioner.analysers.isolation.sources import sources as documents_of  # not the module
 from provisioner.analysers.isolation.states import state_key_findings, two_states_findings
 from provisioner.analysers.isolation.tags import tag_findings
 from provisioner.model import Finding
@@ -58,7 +59,7 @@ def isolation_findings(
     are shown by GUID).
     """
     others = [o for o in others if o.name != target.name]
-    documents = [sources(target), *map(sources, others)]
+    documents = [documents_of(target), *map(documents_of, others)]
     index = index_of(target.name, documents, shared)
     grants = grant_findings(target.name, documents, index, role_names)
     findings = [

@@ -129,12 +129,16 @@ def _children_apart(docs: list[Source], addresses: Mapping[str, tuple[str, str]]
     document beside one elsewhere (so the two merge into one finding). A copy of a child
     read nowhere else stays in its parent, the only place it is seen."""
     inline = _inline_lists()
-    if not any(name in inline for doc in docs for name in doc.type_names):
+    parents = {i for i, doc in enumerate(docs) if not inline.keys().isdisjoint(doc.type_names)}
+    if not parents:
         return docs
     own = {(doc.origin, doc.key) for doc in docs}
     anywhere = {doc.key for doc in docs}
     out: list[Source] = []
-    for doc in docs:
+    for i, doc in enumerate(docs):
+        if i not in parents:
+            out.append(doc)
+            continue
         lists = [entry for name in doc.type_names for entry in inline.get(name, ())]
         body, children = doc.doc, list[Source]()
         for path, child in lists:
