@@ -71,6 +71,9 @@ class ArmFake:
     change_rows: list[dict[str, Any]] = field(default_factory=list)
     # Activity Log events (`eventtypes/management/values`), as ARM returns them.
     activity_events: list[dict[str, Any]] = field(default_factory=list)
+    # Role definitions (custom roles) by GUID, lower case: `GET {scope}/providers/
+    # Microsoft.Authorization/roleDefinitions/{guid}` answers with the body.
+    role_definitions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def install(self, rsps: responses.RequestsMock) -> None:
         pattern = re.compile(re.escape(self.endpoint) + r"/.*")
@@ -142,6 +145,13 @@ class ArmFake:
             return 200, self._provider(parts[3])
         if lower[2:] == ["providers", "microsoft.insights", "eventtypes", "management", "values"]:
             return 200, {"value": self._activity(query.get("$filter", [""])[0])}
+        if len(parts) >= 4 and lower[-2] == "roledefinitions":
+            definition = self.role_definitions.get(lower[-1])
+            if definition is None:
+                return 404, error_body(
+                    "RoleDefinitionDoesNotExist", "The specified role definition does not exist."
+                )
+            return 200, definition
         rg_path = "/" + "/".join(parts[:4]).lower()
         if rg_path not in self.env.bodies:
             return 404, error_body(

@@ -337,7 +337,11 @@ def test_role_assignment_for_prods_identity_principal(
     grant["principal_id"] = principal
     found = check(test_env, prod)
     assert where(found) == [("azurerm_role_assignment.apps_acr_pull", "principal_id")]
-    assert "prod's principal ID" in found[0].message
+    assert found[0].message.startswith(
+        f"prod's identity azurerm_user_assigned_identity.apps (principal {principal}) holds "
+        "AcrPull on test's azurerm_container_registry.acr ("
+    )
+    assert found[0].message.endswith("; found in test's state")
 
 
 def test_key_vault_reference_to_prods_vault_is_shown_and_sharing_it_silences_it(

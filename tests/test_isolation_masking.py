@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from provisioner.analysers.isolation.masking import is_secret, masked, safe_key, secret_name, shown
 from provisioner.model import REDACTED
+from provisioner.model.redaction import describes_secret
 
 SECRET = "example-password-not-real"
 HOST = "psql-prod.postgres.database.azure.com"
@@ -26,6 +31,56 @@ HOST = "psql-prod.postgres.database.azure.com"
 )
 def test_secret_names(name: str, secret: bool) -> None:
     assert secret_name(name) is secret
+
+
+# The analyser's own list before it asked the shared vocabulary (provisioner.model.redaction).
+OLD_SECRET_NAME = re.compile(
+    r"password|secret|token|private_key|access_key|shared_key|sharedkey|api_key|connection_string",
+    re.I,
+)
+OLD_WORDS = ("password", "secret", "token", "private_key", "access_key", "shared_key",
+             "sharedkey", "api_key", "connection_string")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["adminpassword", "sharedkey", "sastoken", "api_keys", "private_key_pem", "passwords",
+     "tokens", "storage_access_key", "primary_shared_key", "client_secret", "refresh_token",
+     "x_api_key_header", "DB_PASSWORD", "AccessToken", "secret_value", "tokenizer_path"],
+)  # fmt: skip
+def test_names_the_old_list_caught_are_still_secret(name: str) -> None:
+    assert OLD_SECRET_NAME.search(name)
+    assert secret_name(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["secret_name", "password_secret_name", "key_vault_secret_id", "secretRef",
+     "password_auth_enabled", "token_url", "api_key_id"],
+)  # fmt: skip
+def test_names_that_only_say_which_secret_stay_shown(name: str) -> None:
+    assert OLD_SECRET_NAME.search(name)  # the old list hid these
+    assert not secret_name(name)
+    value = "database-url"
+    assert shown(value, ("registry", "0", name), set()) == value
+
+
+def _any_case(word: str) -> st.SearchStrategy[str]:
+    return st.tuples(*(st.sampled_from([c.lower(), c.upper()]) for c in word)).map("".join)
+
+
+@given(st.text(max_size=12), st.sampled_from(OLD_WORDS).flatmap(_any_case), st.text(max_size=12))
+def test_every_name_the_old_list_caught_is_secret_or_only_names_one(
+    prefix: str, word: str, suffix: str
+) -> None:
+    name = prefix + word + suffix
+    assert OLD_SECRET_NAME.search(name)
+    assert secret_name(name) or describes_secret(name), name
+
+
+@pytest.mark.parametrize("name", ["monkey_count", "bypass", "kansas_region", "server"])
+def test_short_secret_words_count_only_as_words_of_their_own(name: str) -> None:
+    assert not secret_name(name)
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from provisioner.analysers.isolation.owned import Index, Kind, Owned, build_index, owned_by
-from provisioner.analysers.isolation.sources import EnvironmentData, Source
+from provisioner.analysers.isolation.owned import Index, Kind, Owned, index_of, owned_by
+from provisioner.analysers.isolation.sources import EnvironmentData, Source, sources
 from provisioner.model import StateResource
 from provisioner.state.reader import StateDocument
 
@@ -115,8 +115,7 @@ def index() -> Index:
         record("azurerm_resource_group.rg", {"id": TEST_RG}),
         record("azurerm_container_registry.acr", {"id": f"{PROD_RG}/providers/R/r/acrtest"}),
     )
-    built, _ = build_index(test, [prod], ())
-    return built
+    return index_of("test", [sources(test), sources(prod)], ())
 
 
 def owners(found: list[Owned]) -> list[str]:
@@ -179,7 +178,7 @@ def test_everything_a_shared_resource_owns_is_shared(shared: str) -> None:
             "default_domain": "nicebeach.westeurope.azurecontainerapps.io",
         }),
     )  # fmt: skip
-    index, _ = build_index(environment("test"), [prod], (shared,))
+    index = index_of("test", [sources(environment("test")), sources(prod)], (shared,))
     assert index.resolve_host("web.nicebeach.westeurope.azurecontainerapps.io") == []
     assert index.resolve_id(f"{PROD_RG}/providers/Microsoft.App/managedEnvironments/cae")[0] == []
     assert index.is_shared(f"{PROD_RG}/providers/Microsoft.App/managedEnvironments/cae/x".lower())

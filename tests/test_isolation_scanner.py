@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from provisioner.analysers.isolation.owned import Index, build_index
+from provisioner.analysers.isolation.owned import Index, index_of
 from provisioner.analysers.isolation.references import reference_findings
 from provisioner.analysers.isolation.scanner import Scanner
-from provisioner.analysers.isolation.sources import EnvironmentData, Source
+from provisioner.analysers.isolation.sources import EnvironmentData, Source, sources
 from provisioner.model import StateResource
 from provisioner.state.reader import StateDocument
 
@@ -61,8 +61,7 @@ def index() -> Index:
             "id": f"{TEST_RG}/providers/Microsoft.DBforPostgreSQL/flexibleServers/psql-test",
             "fqdn": "psql-test.postgres.database.azure.com"}),
     )  # fmt: skip
-    built, _ = build_index(test, [prod], ())
-    return built
+    return index_of("test", [sources(test), sources(prod)], ())
 
 
 def named(scanner: Scanner, text: str) -> list[str]:
@@ -112,7 +111,7 @@ def test_near_misses_name_nothing(index: Index, text: str) -> None:
 def test_the_microsoft_segment_of_an_id_is_not_a_host() -> None:
     zone = {"id": f"{PROD_RG}/providers/Microsoft.Network/dnsZones/z", "default_domain": "network"}
     prod = environment("prod", record("azurerm_dns_zone.main", zone))
-    built, _ = build_index(environment("test"), [prod], ())
+    built = index_of("test", [sources(environment("test")), sources(prod)], ())
     assert Scanner(built).matches(f"{TEST_RG}/providers/Microsoft.Network/x/y") == ()
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from provisioner.analysers.isolation.owned import build_index
-from provisioner.analysers.isolation.sources import EnvironmentData
+from provisioner.analysers.isolation.owned import index_of
+from provisioner.analysers.isolation.sources import EnvironmentData, sources
 from provisioner.analysers.isolation.states import state_key_findings, two_states_findings
 from provisioner.model import Finding, StateResource
 from provisioner.state.reader import StateDocument
@@ -28,7 +28,7 @@ PROD = environment(
 
 
 def two_states(target: EnvironmentData, shared: tuple[str, ...] = ()) -> list[Finding]:
-    index, _ = build_index(target, [PROD], shared)
+    index = index_of(target.name, [sources(target), sources(PROD)], shared)
     return two_states_findings(target, [PROD], index)
 
 

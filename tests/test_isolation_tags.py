@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from provisioner.analysers.isolation.owned import build_index
+from provisioner.analysers.isolation.owned import index_of
 from provisioner.analysers.isolation.sources import EnvironmentData, sources
 from provisioner.analysers.isolation.tags import tag_findings
 from provisioner.model import Finding, Severity, StateResource
@@ -22,7 +22,7 @@ def tags_of(
     body = {"id": ACR, "type": "Microsoft.ContainerRegistry/registries", "tags": live_tags}
     test = EnvironmentData("test", "t", StateDocument("t", (record,)), [body])
     others = [EnvironmentData("prod", "p"), EnvironmentData("Test", "x")]
-    index, _ = build_index(test, others, (shared,) if shared else ())
+    index = index_of("test", [sources(test), *map(sources, others)], (shared,) if shared else ())
     return tag_findings(test, others, sources(test), index)
 
 

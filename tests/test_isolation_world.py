@@ -43,7 +43,8 @@ def test_the_pinned_findings_cover_every_check(golden: dict[str, list[dict[str, 
         "which test's state manages", "points at a resource under", "range ",
         "found in Azure only", "set by the plan", "names prod, but", "names no environment",
         "FQDN", "login server", "default domain", "Key Vault", "outbound IP", "static IP",
-        "workspace ID", "principal ID", "client ID",
+        "workspace ID", "client ID", "identity azurerm_user_assigned_identity",
+        ") holds AcrPull on ", "found in prod's state and Azure",
     ]  # fmt: skip
     for said in checks:
         assert said in messages, said

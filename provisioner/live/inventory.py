@@ -43,6 +43,7 @@ from provisioner.live.reads import (
     typed_list,
 )
 from provisioner.live.resource_graph import IncompleteResult, query_changes, query_environment
+from provisioner.live.roles import RoleNames
 from provisioner.live.throttle import OutOfTime
 from provisioner.model import (
     ANY_TOP_LEVEL,
@@ -112,6 +113,9 @@ class Inventory:
     # Resource Graph's change records (`resourcechanges` rows' properties, as stored) for
     # the environment's groups, or None when they could not be read (`notes` says why).
     changes: tuple[dict[str, Any], ...] | None = None
+    # Names a custom role from its definition ID, reading it from the Azure this inventory
+    # came from (`RoleNames`); None for a snapshot, which cannot be asked more.
+    role_names: Callable[[str], str] | None = field(default=None, compare=False, repr=False)
 
     def confirmed(self, flagged: Iterable[ResourceId]) -> Inventory:
         """This inventory with every flagged resource read again, directly.
@@ -182,6 +186,7 @@ def read_inventory(
         confirm=partial(confirm_by_reads, arm) if method == RESOURCE_GRAPH else None,
         unknown=unknown,
         changes=changes,
+        role_names=RoleNames(arm),
     )
 
 

@@ -110,8 +110,16 @@ _SECRET_TOKENS = frozenset(
     {
         "PASSWORD", "PASSWD", "PASS", "PWD", "PASSPHRASE", "SECRET", "SECRETS", "TOKEN",
         "KEY", "APIKEY", "CREDENTIAL", "CREDENTIALS", "DSN", "CONNSTR", "CONNECTIONSTRING",
-        "SAS", "PRIVATEKEY", "CLIENTSECRET", "JWT", "COOKIE", "KUBECONFIG",
+        "SAS", "PRIVATEKEY", "CLIENTSECRET", "JWT", "COOKIE", "KUBECONFIG", "ACCESSKEY",
+        "SHAREDKEY", "ACCOUNTKEY",
     }
+)  # fmt: skip
+# In a document's keys these still say "secret" glued inside a longer word (`adminpassword`,
+# `sastoken`, `primarysharedkey`, `api_keys`); the short ones (`KEY`, `PASS`, `SAS`) only as
+# words of their own, as `monkey`, `bypass` and `kansas` show.
+_GLUED_SECRET_WORDS = (
+    "PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "CREDENTIAL", "CONNECTIONSTRING",
+    "PRIVATEKEY", "ACCESSKEY", "SHAREDKEY", "ACCOUNTKEY", "APIKEY",
 )  # fmt: skip
 _SECRET_PHRASES = (
     ("DATABASE", "URL"),
@@ -161,20 +169,28 @@ def secret_like_name(name: str) -> bool:
 _SENSITIVE_KEYS = frozenset({"CUSTOMDOMAINVERIFICATIONID"})
 
 
+def describes_secret(key: str) -> bool:
+    """Whether a key's last word says it names, locates or configures a secret rather than
+    holding one (`secret_name`, `key_vault_secret_id`, `secretRef`, `keyVaultUrl`)."""
+    tokens = _tokens(key)
+    return bool(tokens) and tokens[-1] in _DESCRIBING
+
+
 @lru_cache(maxsize=8192)
 def is_secret_key(key: str) -> bool:
     """Whether a document key's value is a secret wherever it appears.
 
-    `administratorLoginPassword`, `primarySharedKey`, `connection_string`, `STRIPE_KEY`:
-    yes. Keys that name, locate or configure a secret (`secret_name`,
+    `administratorLoginPassword`, `primarySharedKey`, `connection_string`, `STRIPE_KEY`,
+    `adminpassword`: yes. Keys that name, locate or configure a secret (`secret_name`,
     `key_vault_secret_id`, `secretRef`, `passwordAuth`, `keyVaultUrl`): no.
     """
     tokens = _tokens(key)
-    if "".join(tokens) in _SENSITIVE_KEYS:
+    joined = "".join(tokens)
+    if joined in _SENSITIVE_KEYS:
         return True
-    if not tokens or tokens[-1] in _DESCRIBING:
+    if not tokens or describes_secret(key):
         return False
-    return secret_like_name(key)
+    return secret_like_name(key) or any(word in joined for word in _GLUED_SECRET_WORDS)
 
 
 def carries_credentials(value: str) -> bool:

@@ -77,7 +77,8 @@ def run_checks(
             checks.plan,
         )
         outcome.others = [_read_other(other, outcome) for other in checks.others]
-        outcome.findings += isolation_findings(target, outcome.others, checks.shared)
+        role_names = inventory.role_names if inventory is not None else None
+        outcome.findings += isolation_findings(target, outcome.others, checks.shared, role_names)
     return outcome
 
 

@@ -6,7 +6,8 @@ one entry here, one test fixture and one test. Readers, the Resource Graph scree
 confirmation, coverage, snapshots and the test fake all work from these entries.
 
 `arm_types.json` names the azurerm type of further ARM types azprov does not read in
-full, so that unmanaged resources of those types are reported under their azurerm name.
+full, so that unmanaged resources of those types are reported under their azurerm name;
+`builtin_roles.json` names Azure's built-in roles by their definition GUID.
 """
 
 from __future__ import annotations
@@ -105,6 +106,18 @@ def tf_type_for_arm(arm_type: str) -> str | None:
     return found[1] if found else None
 
 
+@cache
+def _builtin_roles() -> dict[str, str]:
+    raw = json.loads(resources.files(__package__).joinpath("builtin_roles.json").read_text())
+    return {k.lower(): v for k, v in raw.items() if not k.startswith("_")}
+
+
+def builtin_role_name(role_definition_id: str) -> str | None:
+    """The name of a built-in role from its definition ID (or GUID), which is the same in
+    every tenant (`.../roleDefinitions/7f951dda-...` is AcrPull); None for any other role."""
+    return _builtin_roles().get(role_definition_id.rstrip("/").rsplit("/", 1)[-1].lower())
+
+
 def canonical_id(raw: str | ResourceId) -> ResourceId:
     """The ID in the form the azurerm importer accepts: keywords and type names canonical."""
     rid = raw if isinstance(raw, ResourceId) else ResourceId.parse(raw)
@@ -124,6 +137,7 @@ __all__ = [
     "MapOf",
     "Placement",
     "TypeSpec",
+    "builtin_role_name",
     "by_arm_type",
     "by_tf_type",
     "canonical_id",

@@ -11,7 +11,7 @@ import responses
 
 from provisioner.analysers.isolation import EnvironmentData, isolation_findings
 from provisioner.mapping.flatten import Side, flatten
-from provisioner.model import UNREADABLE, FindingKind, Severity
+from provisioner.model import UNREADABLE, Finding, FindingKind, Severity
 from provisioner.registry.network import SUBNET
 from provisioner.state import parse_state
 from tests.arm_fake import ArmFake, graph_path_requests, list_path_requests, run_verify
@@ -174,3 +174,67 @@ def test_a_prod_subnet_behind_tests_network_security_group_is_an_isolation_findi
         (FindingKind.ISOLATION, Severity.HIGH, "azurerm_subnet.apps")
     ]
     assert "nsg-stockapp-test" in str(subnet[0].actual)
+
+
+def _behind_tests_nsg(prod: Environment, *, subnet_state: bool = True) -> str:
+    """Put every copy of the prod subnet behind test's NSG: the subnet's state and body, and
+    its network's copies (`subnet` blocks in the state, `properties.subnets` in Azure)."""
+    test_nsg = f"{TEST_RG}/providers/Microsoft.Network/networkSecurityGroups/nsg-stockapp-test"
+    if subnet_state:
+        _subnet_state(prod)["network_security_group_id"] = test_nsg
+    prod.bodies[SUBNET_ID.lower()]["properties"]["networkSecurityGroup"] = {"id": test_nsg}
+    vnet = next(r for r in prod.state_resources if r["type"] == "azurerm_virtual_network")
+    instance = vnet["instances"][0]
+    instance["attributes"] = copy.deepcopy(instance["attributes"])
+    instance["attributes"]["subnet"][0]["security_group"] = test_nsg
+    inline = prod.bodies[VNET_ID.lower()]["properties"]["subnets"][0]
+    inline["properties"]["networkSecurityGroup"] = {"id": test_nsg}
+    return test_nsg
+
+
+def _isolation(prod: Environment, live: bool = True) -> list[Finding]:
+    test = Environment(name="test")
+    rg = {"id": TEST_RG, "name": "rg-stockapp-test", "location": "westeurope"}
+    test.state_resources.append(_state_entry("azurerm_resource_group", "main", rg, []))
+    return isolation_findings(
+        EnvironmentData(
+            "prod",
+            "prod.tfstate",
+            parse_state(dumps(prod.state_v4()), "prod"),
+            tuple(prod.bodies.values()) if live else None,
+        ),
+        [EnvironmentData("test", "test.tfstate", parse_state(dumps(test.state_v4()), "test"))],
+    )
+
+
+def test_a_subnets_reference_is_one_finding_not_a_second_on_its_networks_copy() -> None:
+    prod = FIXTURE.world()
+    _behind_tests_nsg(prod)
+    [finding] = _isolation(prod)
+    assert (finding.address, finding.attribute) == (
+        "azurerm_subnet.apps",
+        "network_security_group_id",
+    )
+    assert finding.message.endswith("found in the state and Azure")
+
+
+def test_a_subnet_declared_inside_its_network_is_reported_as_the_subnet_seen_in_both() -> None:
+    """No `azurerm_subnet` in the state: the network's `subnet` block is the state's copy."""
+    prod = FIXTURE.world()
+    _behind_tests_nsg(prod, subnet_state=False)
+    prod.state_resources = [r for r in prod.state_resources if r["type"] != "azurerm_subnet"]
+    [finding] = _isolation(prod)
+    assert finding.resource_id == SUBNET_ID
+    assert (finding.type, finding.attribute) == ("azurerm_subnet", "security_group")
+    assert finding.message.endswith("found in the state and Azure")
+
+
+def test_a_subnet_known_only_from_its_networks_copy_is_reported_on_the_network() -> None:
+    prod = FIXTURE.world()
+    _behind_tests_nsg(prod, subnet_state=False)
+    prod.state_resources = [r for r in prod.state_resources if r["type"] != "azurerm_subnet"]
+    [finding] = _isolation(prod, live=False)
+    assert (finding.address, finding.attribute) == (
+        "azurerm_virtual_network.main",
+        "subnet.0.security_group",
+    )

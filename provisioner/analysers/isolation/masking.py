@@ -3,22 +3,18 @@
 A value is shown as far as it says *where* it points: host, port, database, user. A password,
 key or token inside it becomes `***`; a value that cannot be taken apart safely is `***` as
 a whole. Which attribute names hold secrets and which key=value keys are safe to show is
-decided by `secret_name` and `safe_key` alone.
+decided by `secret_name` and `safe_key` alone; `secret_name` asks azprov's one vocabulary of
+secret names (`provisioner.model.redaction`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from urllib.parse import parse_qsl, urlsplit
 
 from provisioner.analysers.isolation.tokens import ARM_ID, HOST, ip_of
-from provisioner.model import REDACTED, redact_text
+from provisioner.model import REDACTED, is_secret_key, redact_text
 
-_SECRET_NAME = re.compile(
-    r"password|secret|token|private_key|access_key|shared_key|sharedkey|api_key|connection_string",
-    re.I,
-)
 # Connection-string keys and URL query keys whose values say where, not how to get in.
 _SAFE_KEYS = frozenset(
     {
@@ -31,8 +27,9 @@ _SAFE_KEYS = frozenset(
 
 
 def secret_name(name: str) -> bool:
-    """Whether an attribute called `name` holds a secret."""
-    return _SECRET_NAME.search(name) is not None
+    """Whether an attribute called `name` holds a secret (`administrator_password`, not
+    `secret_name`, which only says which secret)."""
+    return is_secret_key(name)
 
 
 def safe_key(key: str) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from provisioner.analysers.isolation.sources import EnvironmentData, Source, sources
+from provisioner.analysers.isolation.sources import Source
 from provisioner.analysers.isolation.tokens import GUID, Address, host_of, id_key, ip_of
 
 
@@ -36,6 +36,13 @@ _IDENTITY_TYPES = frozenset(
 _WORKSPACE_TYPES = frozenset(
     {"azurerm_log_analytics_workspace", "microsoft.operationalinsights/workspaces"}
 )
+_REDIS_TYPES = frozenset({"azurerm_redis_cache", "microsoft.cache/redis"})
+_APP_INSIGHTS_TYPES = frozenset({"azurerm_application_insights", "microsoft.insights/components"})
+_STORAGE_SERVICES = ("blob", "dfs", "file", "queue", "table", "web")
+# Labels of the GUIDs that name an identity a role can be granted to (a user-assigned
+# identity's, or a resource's own system-assigned one).
+PRINCIPAL_ID = "principal ID"
+SYSTEM_PRINCIPAL_ID = "managed identity principal ID"
 OWNED: Mapping[str, tuple[Kind, str, frozenset[str] | None]] = {
     # Terraform state / planned values
     "fqdn": (Kind.HOST, "FQDN", None),
@@ -48,9 +55,25 @@ OWNED: Mapping[str, tuple[Kind, str, frozenset[str] | None]] = {
     "static_ip_address": (Kind.IP, "static IP", None),
     "outbound_ip_addresses.*": (Kind.IP, "outbound IP", None),
     "workspace_id": (Kind.GUID, "workspace ID", _WORKSPACE_TYPES),
-    "principal_id": (Kind.GUID, "principal ID", _IDENTITY_TYPES),
+    "principal_id": (Kind.GUID, PRINCIPAL_ID, _IDENTITY_TYPES),
     "client_id": (Kind.GUID, "client ID", _IDENTITY_TYPES),
-    "identity.*.principal_id": (Kind.GUID, "managed identity principal ID", None),
+    "identity.*.principal_id": (Kind.GUID, SYSTEM_PRINCIPAL_ID, None),
+    # web apps: IPs as one comma-separated string and as a list
+    "default_hostname": (Kind.HOST, "default host name", None),
+    "outbound_ip_addresses": (Kind.IP, "outbound IP", None),
+    "outbound_ip_address_list.*": (Kind.IP, "outbound IP", None),
+    "possible_outbound_ip_addresses": (Kind.IP, "possible outbound IP", None),
+    "possible_outbound_ip_address_list.*": (Kind.IP, "possible outbound IP", None),
+    **{
+        f"{tier}_{service}_{what}": (Kind.HOST, f"storage {service} endpoint", None)
+        for tier in ("primary", "secondary")
+        for service in _STORAGE_SERVICES
+        for what in ("endpoint", "host")
+    },
+    "hostname": (Kind.HOST, "Redis host", _REDIS_TYPES),
+    # The connection string's ApplicationId names the component; its instrumentation key
+    # would too, but a finding would have to show it.
+    "app_id": (Kind.GUID, "Application Insights app ID", _APP_INSIGHTS_TYPES),
     # ARM bodies
     "properties.fullyQualifiedDomainName": (Kind.HOST, "FQDN", None),
     "properties.configuration.ingress.fqdn": (Kind.HOST, "ingress FQDN", None),
@@ -62,9 +85,19 @@ OWNED: Mapping[str, tuple[Kind, str, frozenset[str] | None]] = {
     "properties.staticIp": (Kind.IP, "static IP", None),
     "properties.outboundIpAddresses.*": (Kind.IP, "outbound IP", None),
     "properties.customerId": (Kind.GUID, "workspace ID", _WORKSPACE_TYPES),
-    "properties.principalId": (Kind.GUID, "principal ID", _IDENTITY_TYPES),
+    "properties.principalId": (Kind.GUID, PRINCIPAL_ID, _IDENTITY_TYPES),
     "properties.clientId": (Kind.GUID, "client ID", _IDENTITY_TYPES),
-    "identity.principalId": (Kind.GUID, "managed identity principal ID", None),
+    "identity.principalId": (Kind.GUID, SYSTEM_PRINCIPAL_ID, None),
+    "properties.defaultHostName": (Kind.HOST, "default host name", None),
+    "properties.outboundIpAddresses": (Kind.IP, "outbound IP", None),
+    "properties.possibleOutboundIpAddresses": (Kind.IP, "possible outbound IP", None),
+    **{
+        f"properties.{tier}Endpoints.{service}": (Kind.HOST, f"storage {service} endpoint", None)
+        for tier in ("primary", "secondary")
+        for service in _STORAGE_SERVICES
+    },
+    "properties.hostName": (Kind.HOST, "Redis host", _REDIS_TYPES),
+    "properties.AppId": (Kind.GUID, "Application Insights app ID", _APP_INSIGHTS_TYPES),
 }
 
 
@@ -126,9 +159,11 @@ def owned_by(source: Source) -> Iterator[Owned]:
         kind, label, types = OWNED[pattern]
         if types is not None and not types & source.type_names:
             continue
-        normal = _normal(kind, value)
-        if normal is not None:
-            yield Owned(source.env, kind, normal, normal, label, source.key, owner)
+        # App Service writes its outbound IPs as one comma-separated string
+        for part in value.split(",") if kind is Kind.IP else (value,):
+            normal = _normal(kind, part)
+            if normal is not None:
+                yield Owned(source.env, kind, normal, normal, label, source.key, owner)
 
 
 def _owned_leaves(node: Any, path: str, out: list[tuple[str, Any]]) -> None:
@@ -241,6 +276,12 @@ class Index:
 
     def resolve_id(self, token: str) -> tuple[list[Owned], bool]:
         """Owners of the most specific owned ID `token` is or lies under, and if it is that ID."""
+        owners, exact = self.id_owners(token)
+        return self._verdict(owners), exact
+
+    def id_owners(self, token: str) -> tuple[list[Owned], bool]:
+        """Every environment's owners of the most specific owned ID `token` is or lies under
+        (the target's and shared ones included), and if it is that ID."""
         ids = self.by_kind.get(Kind.ID, {})
         key = token.lower()
         if not key.startswith("/") or "//" in key or key.endswith("/"):
@@ -249,7 +290,7 @@ class Index:
         while steps > 3:  # the most specific owner decides
             owners = ids.get(key)
             if owners:
-                return self._verdict(owners), steps == depth
+                return owners, steps == depth
             key, steps = key[: key.rfind("/")], steps - 1
         return [], True
 
@@ -303,18 +344,12 @@ class Index:
         return self._ips
 
 
-def build_index(
-    target: EnvironmentData, others: Sequence[EnvironmentData], shared: Sequence[str]
-) -> tuple[Index, list[Source]]:
-    """The index of what every environment owns, and the target's documents."""
-    index = Index(target.name)
-    target_sources = sources(target)
-    for source in target_sources:
-        for owned in owned_by(source):
-            index.add(owned)
-    for other in others:
-        for source in sources(other):
+def index_of(target: str, documents: Sequence[Sequence[Source]], shared: Sequence[str]) -> Index:
+    """The index of what the environments own, from their documents (the target's first)."""
+    index = Index(target)
+    for docs in documents:
+        for source in docs:
             for owned in owned_by(source):
                 index.add(owned)
     index.mark_shared(shared)
-    return index, target_sources
+    return index

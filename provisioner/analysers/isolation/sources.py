@@ -1,13 +1,22 @@
-"""The documents the isolation analyser reads: each environment's state, Azure and plan."""
+"""The documents the isolation analyser reads: each environment's state, Azure and plan.
+
+A parent's copy of its children (a virtual network's `properties.subnets` in ARM, its
+`subnet` blocks in the state) is not the parent's own business: a child that is a document
+of its own in the same place (the subnet's ARM body, an `azurerm_subnet` record) is read
+there alone, and any other copy is read as the child's document, so a reference in a subnet
+is one finding on the subnet, not a second one on its network. Which lists are such copies
+follows from the registry: the types listed under a parent (`children_of`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from provisioner.analysers.isolation.tokens import id_key
-from provisioner.registry import tf_type_for_arm
+from provisioner.registry import TYPES, TypeSpec, children_of, tf_type_for_arm
 
 if TYPE_CHECKING:  # types only: the analyser reads records, it never parses documents
     from provisioner.state.plan import Plan
@@ -50,7 +59,8 @@ class Source(NamedTuple):  # a record made for every document of every environme
 
 
 def sources(env: EnvironmentData) -> list[Source]:
-    """Every document of `env`: state records first (they carry addresses), Azure, the plan."""
+    """Every document of `env`: state records first (they carry addresses), Azure, the plan;
+    children copied inside a parent's document read as their own (see the module's note)."""
     out: list[Source] = []
     addresses: dict[str, tuple[str, str]] = {}
     for record in env.state.resources if env.state else ():
@@ -89,7 +99,96 @@ def sources(env: EnvironmentData) -> list[Source]:
                 change.address, change.type, frozenset({change.type.lower()}), change.after,
             )
         )  # fmt: skip
+    return _children_apart(out, addresses)
+
+
+@cache
+def _inline_lists() -> dict[str, tuple[tuple[tuple[str, ...], TypeSpec], ...]]:
+    """Type name (azurerm or ARM, lower case) -> where its documents copy children that
+    Azure lists as resources of their own, and the child's entry.
+
+    ARM keeps the copy at `properties.<child segment>` (`properties.subnets`); azurerm
+    names the block after the child type, less the parent's name (`subnet`).
+    """
+    found: dict[str, tuple[tuple[tuple[str, ...], TypeSpec], ...]] = {}
+    for parent in TYPES:
+        for child in children_of(parent.arm_type):
+            block = child.tf_type.removeprefix("azurerm_")
+            block = block.removeprefix(parent.tf_type.removeprefix("azurerm_") + "_")
+            for name, path in (
+                (parent.arm_type.lower(), ("properties", child.child_segment)),
+                (parent.tf_type.lower(), (block,)),
+            ):
+                found[name] = (*found.get(name, ()), (path, child))
+    return found
+
+
+def _children_apart(docs: list[Source], addresses: Mapping[str, tuple[str, str]]) -> list[Source]:
+    """`docs` with each parent's copies of its children taken out where the child is a
+    document of its own: dropped beside one in the same place (origin), made the child's
+    document beside one elsewhere (so the two merge into one finding). A copy of a child
+    read nowhere else stays in its parent, the only place it is seen."""
+    inline = _inline_lists()
+    parents = {i for i, doc in enumerate(docs) if not inline.keys().isdisjoint(doc.type_names)}
+    if not parents:
+        return docs
+    own = {(doc.origin, doc.key) for doc in docs}
+    anywhere = {doc.key for doc in docs}
+    out: list[Source] = []
+    for i, doc in enumerate(docs):
+        if i not in parents:
+            out.append(doc)
+            continue
+        lists = [entry for name in doc.type_names for entry in inline.get(name, ())]
+        body, children = doc.doc, list[Source]()
+        for path, child in lists:
+            body, copies = _without_copies(body, path, anywhere)
+            for index, key, member in copies:
+                if (doc.origin, key) in own:
+                    continue
+                address, _ = addresses.get(key, (None, child.tf_type))
+                prefix = ".".join((*path, str(index))) + "."
+                children.append(
+                    doc._replace(
+                        key=key, resource_id=str(member["id"]), address=address,
+                        tf_type=child.tf_type,
+                        type_names=frozenset({child.tf_type.lower(), child.arm_type.lower()}),
+                        doc=member,
+                        sensitive=frozenset(
+                            p.removeprefix(prefix) for p in doc.sensitive if p.startswith(prefix)
+                        ),
+                    )
+                )  # fmt: skip
+        out += [doc._replace(doc=body), *children] if body is not doc.doc else [doc]
     return out
+
+
+def _without_copies(
+    doc: Mapping[str, Any], path: tuple[str, ...], keys: set[str]
+) -> tuple[Mapping[str, Any], list[tuple[int, str, Mapping[str, Any]]]]:
+    """`doc` less the members of the list at `path` whose ID is in `keys`, and those members
+    (index, ID key, member). A member taken out leaves `None` in its place, so the others
+    keep the index their attribute paths show."""
+    head, rest = path[0], path[1:]
+    node = doc.get(head)
+    if rest:
+        if not isinstance(node, Mapping):
+            return doc, []
+        inner, copies = _without_copies(node, rest, keys)
+        return ({**doc, head: inner} if copies else doc), copies
+    if not isinstance(node, list):
+        return doc, []
+    copies = [
+        (i, key, member)
+        for i, member in enumerate(node)
+        if isinstance(member, Mapping)
+        and isinstance(member.get("id"), str)
+        and (key := id_key(member["id"])) in keys
+    ]
+    if not copies:
+        return doc, []
+    taken = {i for i, _, _ in copies}
+    return {**doc, head: [None if i in taken else m for i, m in enumerate(node)]}, copies
 
 
 def where(origins: tuple[str, ...]) -> str:
