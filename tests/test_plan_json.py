@@ -205,3 +205,29 @@ def test_secrets_without_sensitive_marks_are_masked_by_name(format_version: str)
         assert leaked not in repr(change), leaked
     assert change.after["app_settings"]["LOG_LEVEL"] == "info"
     assert change.after["app_settings"]["WEBHOOK_URL"].startswith("https://hooks.example.com/x?")
+
+
+# Keys the plan reader and the audit renderer each caught with their own list before the
+# one vocabulary (model/redaction.py) replaced both: each must still read as a secret.
+FORMERLY_SECRET = [
+    "administrator_password", "admin_password", "client_secret", "sas_token", "private_key",
+    "primary_access_key", "shared_key", "api_key", "client_key", "kube_config",
+    "kube_admin_config", "kube_config_raw", "primary_connection_string",
+    "instrumentation_key", "certificate", "ssl_certificate_data", "certificate_password",
+    "credentials", "db_pwd", "passwd", "STRIPE_KEY", "JWT_TOKEN", "accessKey", "sharedKey",
+]  # fmt: skip
+NAMES_A_SECRET = ["secret_name", "key_vault_secret_id", "password_secret_name", "secretRef"]
+
+
+@pytest.mark.parametrize("key", FORMERLY_SECRET)
+def test_every_key_the_old_lists_hid_is_still_hidden(key: str) -> None:
+    from provisioner.model import is_secret_key
+
+    assert is_secret_key(key)
+
+
+@pytest.mark.parametrize("key", NAMES_A_SECRET)
+def test_keys_that_only_name_a_secret_stay_shown(key: str) -> None:
+    from provisioner.model import is_secret_key
+
+    assert not is_secret_key(key)

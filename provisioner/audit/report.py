@@ -14,7 +14,6 @@ like secrets).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -34,8 +33,10 @@ from provisioner.model import (
     Finding,
     FindingKind,
     Unread,
+    is_secret_key,
     redact_text,
     redact_value,
+    secret_like_name,
 )
 from provisioner.registry import by_tf_type
 from provisioner.reporters.json_report import finding_dict
@@ -48,12 +49,6 @@ from provisioner.state.plan import (
     ResourceChange,
 )
 
-# Attribute, map-key and env-var names whose values are secrets, whatever their case.
-SECRET_NAME = re.compile(
-    r"password|passwd|pwd|secret|token|private_?key|access_?key|shared_?key|api_?key"
-    r"|connection_?string|credential|pass(?![a-z])",
-    re.IGNORECASE,
-)
 # Terraform's `action_reason` values, as a reviewer reads them.
 ACTION_REASONS = {
     "replace_because_cannot_update": "an attribute cannot be changed in place",
@@ -402,7 +397,7 @@ def _other_findings(found: Sequence[Finding]) -> tuple[Finding, ...]:
 
 
 def _output(out: OutputChange) -> OutputChange:
-    if out.sensitive or not SECRET_NAME.search(out.name):
+    if out.sensitive or not is_secret_key(out.name):
         return out
     return replace(
         out,
@@ -472,14 +467,14 @@ def _secret_path(change: ResourceChange, path: str) -> bool:
     name itself stays readable: it says which secret is being set).
     """
     steps = path.split(".")
-    if any(SECRET_NAME.search(step) for step in steps if not step.isdigit()):
+    if any(is_secret_key(step) for step in steps if not step.isdigit()):
         return True
     if len(steps) < 2 or steps[-1] != "value":
         return False
     sibling = ".".join([*steps[:-1], "name"])
     for doc in (change.before, change.after):
         name = get_path(doc, sibling)
-        if isinstance(name, str) and SECRET_NAME.search(name):
+        if isinstance(name, str) and secret_like_name(name):
             return True
     return False
 

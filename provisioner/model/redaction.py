@@ -111,7 +111,7 @@ _SECRET_TOKENS = frozenset(
         "PASSWORD", "PASSWD", "PASS", "PWD", "PASSPHRASE", "SECRET", "SECRETS", "TOKEN",
         "KEY", "APIKEY", "CREDENTIAL", "CREDENTIALS", "DSN", "CONNSTR", "CONNECTIONSTRING",
         "SAS", "PRIVATEKEY", "CLIENTSECRET", "JWT", "COOKIE", "KUBECONFIG", "ACCESSKEY",
-        "SHAREDKEY", "ACCOUNTKEY",
+        "SHAREDKEY", "ACCOUNTKEY", "CERTIFICATE",
     }
 )  # fmt: skip
 # In a document's keys these still say "secret" glued inside a longer word (`adminpassword`,
@@ -128,6 +128,7 @@ _SECRET_PHRASES = (
     ("CONN", "STR"),
     ("KUBE", "CONFIG"),
     ("INSTRUMENTATION", "KEY"),
+    ("KUBE", "ADMIN"),
 )
 # KEY next to these names something public (a public key, a Key Vault's name or URL).
 _PUBLIC_KEY_NEIGHBOURS = frozenset({"PUBLIC", "VAULT", "ID", "NAME", "URL", "URI", "VERSION"})

@@ -9,7 +9,6 @@ they are secrets, are replaced by `***`; values known only after apply read as
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -18,17 +17,10 @@ from typing import Any
 from provisioner.errors import StateError
 from provisioner.input_files import Where, parse_json
 from provisioner.mapping.flatten import get_path
-from provisioner.model import REDACTED, redact_value, secret_like_name
+from provisioner.model import REDACTED, is_secret_key, redact_value, secret_like_name
 
 UNKNOWN = "(known after apply)"
 SUPPORTED_MAJOR = ("0", "1")
-# Attribute names whose values are secrets; `*secret_name` merely names a secret.
-_SECRET_NAME = re.compile(
-    r"(password|secret|token|private_key|access_key|shared_key|api_key|client_key"
-    r"|kube_config|kube_admin_config|connection_string|instrumentation_key|certificate)"
-    r"(?!.*_name$)",
-    re.IGNORECASE,
-)
 
 
 class PlanError(StateError):
@@ -288,11 +280,10 @@ def _text_or_none(value: Any) -> str | None:
 def _secret_key(key: str) -> bool:
     """A key whose value is a secret: `admin_password`, `STRIPE_KEY` in a map, `JWT_TOKEN`.
 
-    Keys that name or locate a secret (`secret_name`, `key_vault_secret_id`) stay shown.
+    The one vocabulary of `model.redaction`: keys that name or locate a secret
+    (`secret_name`, `key_vault_secret_id`) stay shown.
     """
-    if _SECRET_NAME.search(key):
-        return True
-    return secret_like_name(key) and not key.endswith(("_name", "_id"))
+    return is_secret_key(key)
 
 
 def _output(name: str, raw: Mapping[str, Any], at: Where) -> OutputChange:
