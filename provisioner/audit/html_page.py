@@ -19,6 +19,7 @@ from provisioner.audit.wording import (
     action_word,
     comparison_summary,
     comparison_word,
+    drift_not_checked,
     finding_expected,
     finding_value,
     image_status,
@@ -68,6 +69,7 @@ def _view(report: AuditReport) -> dict[str, Any]:
         ],
         "plan_line": plan_line(report),
         "live_line": live_line(report),
+        "drift_not_checked": drift_not_checked(report),
         "destructive": [
             {"c": c, "action": action_word(c), "why": replace_word(c)} for c in report.destructive
         ],

@@ -17,6 +17,7 @@ from provisioner.audit.wording import (
     action_word,
     comparison_summary,
     comparison_word,
+    drift_not_checked,
     finding_expected,
     finding_value,
     image_status,
@@ -232,7 +233,7 @@ _DRIFT_HEADER = ["kind", "resource", "attribute", "state", "live", "after this a
 
 def _drift(report: AuditReport) -> list[Block]:
     if report.live is None:
-        return [*_heading("Live drift"), "Not checked: live Azure was not read.", ""]
+        return [*_heading("Live drift"), text(drift_not_checked(report), 1000), ""]
     lost = report.drift_with(DriftFate.OVERWRITTEN)
     title = f"Live drift this apply overwrites ({len(lost)})"
     blocks = _heading(title)

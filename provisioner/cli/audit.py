@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from provisioner import pipeline
-from provisioner.analysers.isolation import EnvironmentData
+from provisioner.analysers.isolation import EnvironmentData, isolation_findings
 from provisioner.analysers.policy import planned_resources, policy_findings, rules_for
 from provisioner.audit import (
     GITHUB_SUMMARY_LIMIT,
@@ -51,12 +54,18 @@ from provisioner.cli.outputs import (
     write_reports,
 )
 from provisioner.cli.sources import LivesOption, StatesOption, parse_sources
-from provisioner.errors import AzprovError
+from provisioner.config import Environment, Settings
+from provisioner.errors import AzprovError, ConfigError
 from provisioner.input_files import parse_json, read_text
 from provisioner.live import DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_S
+from provisioner.model import Finding
+from provisioner.saved_plan import PlanMeta, SavedPlanPaths
+from provisioner.state import StateDocument, state_from_document
 from provisioner.state.plan import Plan, PlanError, plan_from_document
 
 AUDIT_FORMATS = ("markdown", "html", "json", "sarif")
+META_FILE = SavedPlanPaths(Path()).meta.name
+_COMMIT = re.compile(r"[0-9a-f]{40}")
 
 PlanOption = Annotated[
     Path,
@@ -80,6 +89,15 @@ MaxBytesOption = Annotated[
         "--max-bytes",
         help="Largest Markdown report; longer lists are cut with a pointer to --artifact "
         "(default: GitHub's 1 MiB job-summary limit).",
+    ),
+]
+PlanOnlyOption = Annotated[
+    bool,
+    typer.Option(
+        "--plan-only",
+        help="Audit the plan with nothing else: its own prior_state is the state; no "
+        "terraform, no Azure, no other environment. The report says live drift and live "
+        "isolation were not checked. Works on any `terraform show -json` plan.",
     ),
 ]
 ArtifactOption = Annotated[
@@ -110,6 +128,7 @@ def audit(
     timeout: TimeoutOption = DEFAULT_TIMEOUT_S,
     max_bytes: MaxBytesOption = GITHUB_SUMMARY_LIMIT,
     artifact: ArtifactOption = None,
+    plan_only: PlanOnlyOption = False,
 ) -> None:
     """The pre-approval report for a plan: what it changes and what it would overwrite.
 
@@ -148,31 +167,51 @@ def audit(
         choices=AUDIT_FORMATS,
         default="markdown",
     )
-    planned = load_plan(plan, environment.name)
-    sources = parse_sources(environment.name, state, live, settings.environments)
-    access = AzureAccess(arm_endpoint, resource_graph, timeout, quiet=True)
-    read_live, source = live_reader(sources.target_live, environment.name, access)
+    if plan_only:
+        refuse_reads_beside_plan_only(state, live, compare)
+    plan_file = load_plan(plan, environment.name)
+    planned = plan_file.plan
     ruleset = rules_for(settings, environment.name)
-    checks = cli_checks(settings, sources, access, ruleset, planned)
-    examination = pipeline.examine(
-        environment,
-        state_reader(settings, environment, sources.target_state),
-        read_live,
-        subscription_override=subscription,
-        live_source=source,
-        checks=checks,
+    on_plan = without_ignored(
+        policy_findings(planned_resources(planned), ruleset, "plan"), environment
     )
-    report = build_report(
-        environment.name,
-        planned,
-        examination.analysis,
-        findings=without_ignored(
-            policy_findings(planned_resources(planned), ruleset, "plan"), environment
-        ),
-        compare=comparison(examination.others, compare, sources.lives),
-        plan_source=str(plan),
-        generated_at=datetime.now(UTC),
-    )
+    made = plan_origin(plan, environment.name)
+    if plan_only:
+        report = build_report(
+            environment.name,
+            planned,
+            None,
+            findings=[*on_plan, *isolation_within_plan(settings, environment, plan_file)],
+            notes=[*(o.line for o in ruleset.overrides), PLAN_ONLY_NOTE],
+            plan_source=str(plan),
+            generated_at=datetime.now(UTC),
+            commit=made.commit,
+            made_at=made.created_at,
+            plan_only=True,
+        )
+    else:
+        sources = parse_sources(environment.name, state, live, settings.environments)
+        access = AzureAccess(arm_endpoint, resource_graph, timeout, quiet=True)
+        read_live, source = live_reader(sources.target_live, environment.name, access)
+        examination = pipeline.examine(
+            environment,
+            state_reader(settings, environment, sources.target_state),
+            read_live,
+            subscription_override=subscription,
+            live_source=source,
+            checks=cli_checks(settings, sources, access, ruleset, planned),
+        )
+        report = build_report(
+            environment.name,
+            planned,
+            examination.analysis,
+            findings=on_plan,
+            compare=comparison(examination.others, compare, sources.lives),
+            plan_source=str(plan),
+            generated_at=datetime.now(UTC),
+            commit=made.commit,
+            made_at=made.created_at,
+        )
     html = next((t.path.name for t in targets if t.format == "html" and t.path), None)
     pointer = artifact or html or "audit.html"
 
@@ -189,7 +228,15 @@ def audit(
     raise typer.Exit(report.exit_code)
 
 
-def load_plan(path: Path, environment: str) -> Plan:
+@dataclass(frozen=True)
+class PlanFile:
+    """A plan JSON file: the plan, and the state it was made against (`prior_state`)."""
+
+    plan: Plan
+    prior_state: StateDocument
+
+
+def load_plan(path: Path, environment: str) -> PlanFile:
     """The plan JSON at `path`; refused if its `environment` variable names another one."""
     if not path.exists():
         raise AzprovError(
@@ -203,7 +250,74 @@ def load_plan(path: Path, environment: str) -> Plan:
             f"{path} is a plan for environment {named!r}, not {environment!r}; "
             f"run `azprov audit --env {named}` or plan with {environment}.tfvars"
         )
-    return planned
+    # A plan made with no state yet has no prior_state: everything in it is a create.
+    return PlanFile(planned, state_from_document(doc, f"{path} (prior_state)"))
+
+
+PLAN_ONLY_NOTE = (
+    "isolation not checked against live Azure or the other environments (--plan-only): "
+    "only the plan and its prior_state were scanned, for references and tags that name "
+    "another environment"
+)
+
+
+def refuse_reads_beside_plan_only(
+    state: Sequence[str] | None, live: Sequence[str] | None, compare: str | None
+) -> None:
+    """--plan-only reads the plan alone; an option that would read more is a contradiction."""
+    given = [name for name, value in (("--state", state), ("--live", live), ("--compare", compare))
+             if value]  # fmt: skip
+    if given:
+        raise ConfigError(
+            f"--plan-only reads nothing but the plan; drop {' and '.join(given)}, "
+            "or drop --plan-only to read them"
+        )
+
+
+def isolation_within_plan(
+    settings: Settings, environment: Environment, plan_file: PlanFile
+) -> list[Finding]:
+    """Isolation findings from the plan and its prior_state alone.
+
+    The other environments are known by name and state key only (nothing of theirs is
+    read), so what is found is what the plan itself says: tags naming another environment,
+    and a state key shared with one.
+    """
+    target = EnvironmentData(
+        environment.name, environment.state_key, plan_file.prior_state, None, plan_file.plan
+    )
+    others = [
+        EnvironmentData(other.name, other.state_key)
+        for other in settings.environments.values()
+        if other.name != environment.name
+    ]
+    return without_ignored(isolation_findings(target, others, settings.shared), environment)
+
+
+@dataclass(frozen=True)
+class PlanOrigin:
+    """When and from which commit a plan was made, as far as azprov can tell."""
+
+    commit: str | None = None
+    created_at: str | None = None
+
+
+def plan_origin(path: Path, environment: str) -> PlanOrigin:
+    """What `azprov plan` recorded beside the plan (`plan-meta.json`), else $GITHUB_SHA.
+
+    The record is used only when it is for this environment; an unreadable one is ignored,
+    because the audit does not depend on it.
+    """
+    meta_path = path.parent / META_FILE
+    if meta_path.is_file():
+        try:
+            meta = PlanMeta.from_json(meta_path.read_text(encoding="utf-8"), str(meta_path))
+        except (AzprovError, OSError, UnicodeDecodeError):
+            meta = None
+        if meta is not None and meta.environment == environment:
+            return PlanOrigin(meta.git_commit, meta.created_at)
+    sha = os.environ.get("GITHUB_SHA", "")
+    return PlanOrigin(sha if _COMMIT.fullmatch(sha) else None)
 
 
 def _variable(doc: Any, name: str) -> Any:
