@@ -41,6 +41,7 @@ from provisioner.cli.common import (
     reports_errors,
     say,
     settings_and_env,
+    to_file,
 )
 from provisioner.cli.tf_common import (
     VarOption,
@@ -144,7 +145,7 @@ def import_(
     """
     settings, environment = settings_and_env(config, env)
     variables = check_variables(var)
-    to_stdout = output == Path("-")
+    to_stdout = to_file(output) is None and output is not None
     if to_stdout and generate_config:
         raise ConfigError("--generate-config needs the blocks in the terraform directory, not -o -")
     access = AzureAccess(arm_endpoint, timeout_s=timeout, quiet=True)

@@ -27,6 +27,7 @@ from provisioner.audit import (
     render_markdown,
     render_sarif,
 )
+from provisioner.audit.terminal import render_terminal
 from provisioner.checks import without_ignored
 from provisioner.cli.common import (
     ArmEndpointOption,
@@ -41,6 +42,8 @@ from provisioner.cli.common import (
     reports_errors,
     settings_and_env,
     state_reader,
+    stdout_is_terminal,
+    terminal_for,
 )
 from provisioner.cli.outputs import (
     FormatsOption,
@@ -63,7 +66,7 @@ from provisioner.saved_plan import PlanMeta, SavedPlanPaths
 from provisioner.state import StateDocument, state_from_document
 from provisioner.state.plan import Plan, PlanError, plan_from_document
 
-AUDIT_FORMATS = ("markdown", "html", "json", "sarif")
+AUDIT_FORMATS = ("markdown", "html", "json", "sarif", "table")
 META_FILE = SavedPlanPaths(Path()).meta.name
 _COMMIT = re.compile(r"[0-9a-f]{40}")
 
@@ -120,7 +123,9 @@ def audit(
     compare: CompareOption = None,
     subscription: SubscriptionOption = None,
     arm_endpoint: ArmEndpointOption = DEFAULT_ARM_ENDPOINT,
-    output_format: Annotated[FormatsOption, format_option(AUDIT_FORMATS, "markdown")] = None,
+    output_format: Annotated[
+        FormatsOption, format_option(AUDIT_FORMATS, "table on a terminal, else markdown")
+    ] = None,
     output: OutputsOption = None,
     output_dir: OutputDirOption = None,
     config: ConfigOption = None,
@@ -165,7 +170,8 @@ def audit(
         output,
         output_dir,
         choices=AUDIT_FORMATS,
-        default="markdown",
+        # Raw Markdown is for job summaries; a person at a terminal gets the tables.
+        default="table" if stdout_is_terminal() and not (output or output_dir) else "markdown",
     )
     if plan_only:
         refuse_reads_beside_plan_only(state, live, compare)
@@ -216,6 +222,8 @@ def audit(
     pointer = artifact or html or "audit.html"
 
     def render(target: Target) -> str:
+        if target.format == "table":
+            return render_terminal(report, terminal_for(target.to_stdout))
         if target.format == "markdown":
             return render_markdown(report, limit=max_bytes, artifact=pointer)
         if target.format == "sarif":
@@ -224,7 +232,7 @@ def audit(
             )
         return (render_html if target.format == "html" else render_json)(report)
 
-    write_reports(targets, render)
+    write_reports(targets, render, report.verdict)
     raise typer.Exit(report.exit_code)
 
 

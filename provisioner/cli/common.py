@@ -33,11 +33,14 @@ from provisioner.live import (
     read_inventory,
 )
 from provisioner.model import clean_text
+from provisioner.reporters.terminal import Terminal
 from provisioner.state import StateDocument, load_state, parse_state
 from provisioner.state.plan import Plan
 from provisioner.terraform_runner import Terraform
 
 stderr = Console(stderr=True, highlight=False)
+# `-o -`: stdout, for every command that writes a file.
+STDOUT = "-"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -176,10 +179,18 @@ def state_reader(
 
     def from_terraform() -> StateDocument:
         terraform = Terraform(settings.terraform_dir, backend=settings.backend)
-        terraform.init(env.state_key)
-        return parse_state(terraform.show_state_json(), source=f"terraform show ({env.state_key})")
+        terraform.init(env.state_key)  # streams terraform's own output: progress enough
+        return shown_state(terraform, env)
 
     return from_terraform
+
+
+def shown_state(terraform: Terraform, env: Environment) -> StateDocument:
+    """The environment's state from `terraform show -json` (after `init`), with a spinner:
+    terraform prints nothing while it reads a large state."""
+    with working(f"reading {env.name}'s state (terraform show)"):
+        text = terraform.show_state_json()
+    return parse_state(text, source=f"terraform show ({env.state_key})")
 
 
 class _TerminalProgress:
@@ -197,14 +208,31 @@ class _TerminalProgress:
         self._progress.update(self._task, advance=1, description=clean_text(f"read {label}"))
 
 
+def shows_progress() -> bool:
+    """Progress is drawn on a terminal's stderr only: never into a log or a CI run."""
+    return stderr.is_terminal and not stderr.is_dumb_terminal and not os.environ.get("CI")
+
+
 @contextmanager
-def progress_for(quiet: bool) -> Iterator[_TerminalProgress | None]:
-    if quiet or not stderr.is_terminal or os.environ.get("CI"):
+def progress_for() -> Iterator[_TerminalProgress | None]:
+    """A bar counting Azure's lists and reads, on a terminal's stderr (else nothing)."""
+    if not shows_progress():
         yield None
         return
     columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=stderr, transient=True) as progress:
         yield _TerminalProgress(progress)
+
+
+@contextmanager
+def working(label: str) -> Iterator[None]:
+    """A spinner with `label` on a terminal's stderr while silent work runs (terraform
+    show, a GitHub post); it leaves no trace in the output."""
+    if not shows_progress():
+        yield
+        return
+    with stderr.status(clean_text(label)):
+        yield
 
 
 @dataclass(frozen=True)
@@ -217,6 +245,7 @@ class AzureAccess:
     arm_endpoint: str
     resource_graph: bool = True
     timeout_s: float = DEFAULT_TIMEOUT_S
+    # No table on the terminal to list the read's notes: they go to stderr instead.
     quiet: bool = False
     deadline: Deadline = field(init=False)
 
@@ -234,7 +263,7 @@ def azure_reader(access: AzureAccess) -> Callable[[Scope], Inventory]:
             arm_endpoint=access.arm_endpoint,
         )
         throttle = Throttle(workers=connection.workers, deadline=access.deadline)
-        with progress_for(access.quiet) as progress:
+        with progress_for() as progress:
             inventory = read_inventory(
                 ArmClient(connection, throttle),
                 scope,
@@ -256,6 +285,30 @@ def live_reader(
     if live is None:
         return azure_reader(access), "azure"
     return snapshot_reader(live, environment), str(live)
+
+
+def stdout_is_terminal() -> bool:
+    """Whether a person is reading stdout (not a pipe, a file or a job summary)."""
+    try:
+        return sys.stdout.isatty()
+    except (ValueError, AttributeError):  # closed, or replaced by something without one
+        return False
+
+
+def to_file(output: Path | None) -> Path | None:
+    """`-o FILE` as the file, `-o -` (or no -o) as None: stdout."""
+    return None if output is None or str(output) == STDOUT else output
+
+
+def terminal_for(to_stdout: bool) -> Terminal:
+    """How a terminal view is drawn: for stdout, as Rich sees the stream (a TTY or
+    FORCE_COLOR gets styles, NO_COLOR drops their colours, the width is COLUMNS, else the
+    terminal's, else 80); for a file, the same width without styles."""
+    console = Console(file=sys.stdout)
+    if not to_stdout:
+        return Terminal(width=console.width)
+    styled = console.is_terminal and not console.is_dumb_terminal
+    return Terminal(width=console.width, styled=styled, no_color=console.no_color)
 
 
 def say(line: str) -> None:

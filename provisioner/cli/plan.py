@@ -19,6 +19,8 @@ from provisioner.cli.common import (
     reports_errors,
     say,
     settings_and_env,
+    terminal_for,
+    working,
 )
 from provisioner.cli.tf_common import (
     VarOption,
@@ -93,7 +95,8 @@ def plan(
     terraform = terraform_for(settings)
     terraform.init(environment.state_key)
     code = terraform.plan(environment.var_file, paths.planfile, variables)
-    text = terraform.show_plan_json(paths.planfile)
+    with working(f"reading the saved plan (terraform show {paths.planfile})"):
+        text = terraform.show_plan_json(paths.planfile)
     paths.plan_json.write_text(text, encoding="utf-8")
     parsed = parse_plan(text, source=str(paths.plan_json))
     meta = current_meta(settings, environment, has_changes=code == 2)
@@ -200,5 +203,5 @@ def apply(
         azure_reader(AzureAccess(arm_endpoint, timeout_s=timeout)),
         subscription_override=subscription,
     )
-    typer.echo(table.render(analysis, color=typer.get_text_stream("stdout").isatty()), nl=False)
+    typer.echo(table.render(analysis, terminal_for(to_stdout=True)), nl=False)
     raise typer.Exit(analysis.exit_code)

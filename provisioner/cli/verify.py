@@ -20,6 +20,7 @@ from provisioner.cli.common import (
     reports_errors,
     settings_and_env,
     state_reader,
+    terminal_for,
 )
 from provisioner.cli.outputs import (
     FormatsOption,
@@ -35,6 +36,7 @@ from provisioner.cli.outputs import (
 from provisioner.cli.sources import LivesOption, StatesOption, parse_sources
 from provisioner.live import DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_S
 from provisioner.reporters import FORMATS, sarif, table
+from provisioner.reporters.common import verdict
 
 VERIFY_FORMATS = ("table", "json", "markdown", "sarif")
 
@@ -100,13 +102,13 @@ def verify(
     )
 
     def render(target: Target) -> str:
-        if target.format == "table" and target.to_stdout:
-            return table.render(analysis, color=typer.get_text_stream("stdout").isatty())
+        if target.format == "table":
+            return table.render(analysis, terminal_for(target.to_stdout))
         if target.format == "sarif":
             return sarif.render(
                 analysis, terraform_locator(settings.terraform_dir), information_uri()
             )
         return FORMATS[target.format](analysis)
 
-    write_reports(targets, render)
+    write_reports(targets, render, verdict(analysis))
     raise typer.Exit(analysis.exit_code)
