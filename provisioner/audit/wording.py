@@ -75,6 +75,23 @@ def live_line(report: AuditReport) -> str:
     )
 
 
+def plan_made(report: AuditReport) -> str:
+    """When the plan was made and how old it is, for the report's header."""
+    if not report.plan_made_at:
+        return "unknown (the plan JSON has no timestamp)"
+    return _dated(report.plan_made_at, report.generated_at).strip()
+
+
+def live_read(report: AuditReport) -> str:
+    """Where the live side came from and how old it is, for the report's header."""
+    live = report.live
+    if live is None:
+        return "not read (--plan-only)" if report.plan_only else "not read"
+    where = "snapshot" if live.source != "azure" else "Azure, read"
+    when = _dated(live.taken_at, report.generated_at) if live.taken_at else ""
+    return f"{where}{when}"
+
+
 def drift_not_checked(report: AuditReport) -> str:
     """What the live drift section says when live Azure was not read."""
     why = "--plan-only reads no Azure" if report.plan_only else "live Azure was not read"
@@ -86,14 +103,17 @@ def drift_not_checked(report: AuditReport) -> str:
     return f"Not checked: {why}.{seen}"
 
 
+def plan_file(report: AuditReport) -> str:
+    """Which plan: its file, plan JSON format and Terraform version."""
+    version = f", Terraform {report.terraform_version}" if report.terraform_version else ""
+    return f"{report.plan_source} (format {report.plan_format}{version})"
+
+
 def plan_line(report: AuditReport) -> str:
     """Which plan: its file and format, when it was made and from which commit."""
-    version = f", Terraform {report.terraform_version}" if report.terraform_version else ""
-    made = (
-        f", made{_dated(report.plan_made_at, report.generated_at)}" if report.plan_made_at else ""
-    )
+    made = f", made {plan_made(report)}" if report.plan_made_at else ""
     commit = f", commit {report.commit}" if report.commit else ", commit unknown"
-    return f"plan: {report.plan_source} (format {report.plan_format}{version}){made}{commit}"
+    return f"plan: {plan_file(report)}{made}{commit}"
 
 
 def action_word(item: ChangeItem) -> str:
