@@ -137,10 +137,10 @@ def import_(
 
     Examples:
 
+    \b
       azprov import --env prod
-
-      azprov import --env prod --state prod.tfstate.json --live prod.live.json -o -
-
+      azprov import --env prod --state prod.tfstate.json \\
+        --live prod.live.json -o -
       azprov import --env prod --generate-config
     """
     settings, environment = settings_and_env(config, env)
@@ -297,11 +297,11 @@ def reconcile(
 
     Examples:
 
+    \b
       azprov reconcile --env prod
-
       azprov reconcile --env prod --format markdown
-
-      azprov reconcile --env prod --apply adopt --only azurerm_postgresql_flexible_server.db
+      azprov reconcile --env prod --apply adopt \\
+        --only azurerm_postgresql_flexible_server.db
     """
     settings, environment = settings_and_env(config, env)
     variables = check_variables(var)

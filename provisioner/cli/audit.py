@@ -150,17 +150,19 @@ def audit(
 
     Examples:
 
+    \b
       terraform -chdir=terraform show -json tfplan > tfplan.json
-
-      azprov audit --env prod --plan tfplan.json >> "$GITHUB_STEP_SUMMARY"
-
+      azprov audit --env prod --plan tfplan.json
+      azprov audit --env prod --plan tfplan.json -f markdown \\
+        >> "$GITHUB_STEP_SUMMARY"
       azprov audit --env prod --plan tfplan.json --format html -o audit.html
-
-      azprov audit --env prod --plan tfplan.json -f markdown,html,json,sarif --output-dir reports
-
-      azprov audit --env prod --plan examples/prod.tfplan.json
-      --state examples/prod.tfstate.json --live examples/prod.live.json
-      --state test=examples/test.tfstate.json --live test=examples/test.live.json
+      azprov audit --env prod --plan tfplan.json \\
+        -f markdown,html,json,sarif --output-dir reports
+      azprov audit --env prod --plan tfplan.json --plan-only
+      azprov audit --env prod --plan examples/prod.tfplan.json \\
+        --state examples/prod.tfstate.json --live examples/prod.live.json \\
+        --state test=examples/test.tfstate.json \\
+        --live test=examples/test.live.json
     """
     settings, environment = settings_and_env(config, env)
     targets = report_targets(

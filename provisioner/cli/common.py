@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from provisioner.analysers.policy import RuleSet, rules_for
 from provisioner.checks import Checks
 from provisioner.cli.sources import Sources, other_environments, snapshot_reader
-from provisioner.config import Environment, Settings, load_settings
+from provisioner.config import CONFIG_FILE, Environment, Settings, load_settings
 from provisioner.errors import AzprovError
 from provisioner.live import (
     DEFAULT_TIMEOUT_S,
@@ -52,9 +52,37 @@ class OutputFormat(StrEnum):
     markdown = "markdown"
 
 
-EnvOption = Annotated[
-    str, typer.Option("--env", "-e", help="Environment to work on, as named in azprov.toml.")
-]
+_ENV_HELP = "Environment to work on, as named in azprov.toml."
+_ENV_OPTION = typer.Option("--env", "-e", help=_ENV_HELP)
+EnvOption = Annotated[str, _ENV_OPTION]
+
+
+def describe_environments(root: Path = Path()) -> None:
+    """Name the environments in `--env`'s help: those `azprov.toml` in `root` declares, or
+    the defaults. Called when the app is built; a settings file that cannot be read keeps
+    the generic help (the command itself then reports the file's error)."""
+    try:
+        names = list(load_settings(None, root).environments)
+    except AzprovError:
+        _ENV_OPTION.help = _ENV_HELP
+        return
+    source = CONFIG_FILE if (root / CONFIG_FILE).is_file() else "the defaults; no azprov.toml here"
+    _ENV_OPTION.help = f"Environment to work on: {', '.join(names)} ({source})."
+
+
+# What the commands that read Azure or run terraform take from the environment besides
+# their options (shown under their help; `\b` keeps Click from rewrapping it).
+ENVIRONMENT_HELP = """Environment variables:
+
+\b
+  AZPROV_ACCESS_TOKEN    a bearer token for ARM; without it, sign-in is
+                         DefaultAzureCredential's: az login, AZURE_CLIENT_ID
+                         with AZURE_TENANT_ID and AZURE_CLIENT_SECRET or
+                         AZURE_FEDERATED_TOKEN_FILE, or a managed identity
+  AZPROV_BACKEND_<NAME>  a -backend-config setting for terraform init
+  COLUMNS                the terminal views' width (default: the terminal's)
+  NO_COLOR, FORCE_COLOR  no colour; colour even when stdout is not a terminal
+  CI                     when set, no progress display"""
 StateOption = Annotated[
     Path | None,
     typer.Option(

@@ -92,8 +92,8 @@ def github(
 
     Examples:
 
+    \b
       azprov notify github --env prod --report drift-prod.json
-
       azprov notify github --env prod --report audit-prod.json --pr 42
     """
     if not _ENVIRONMENT.match(env):

@@ -80,9 +80,10 @@ def plan(
 
     Examples:
 
+    \b
       azprov plan --env test
-
-      azprov plan --env prod --var backend_image_tag=9b1d7aa --var frontend_image_tag=9b1d7aa
+      azprov plan --env prod \\
+        --var backend_image_tag=9b1d7aa --var frontend_image_tag=9b1d7aa
     """
     settings, environment = settings_and_env(config, env)
     variables = check_variables(var)
@@ -176,8 +177,8 @@ def apply(
 
     Examples:
 
+    \b
       azprov apply --env test
-
       azprov apply --env prod --yes
     """
     settings, environment = settings_and_env(config, env)

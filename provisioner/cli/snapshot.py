@@ -41,9 +41,11 @@ def snapshot(
 
     Without -o (or with `-o -`) the JSON goes to stdout.
 
-    Example:
+    Examples:
 
+    \b
       azprov snapshot --env prod -o live.json
+      azprov snapshot --env prod -o - | gzip > live.json.gz
     """
     settings, environment = settings_and_env(config, env)
     resources = pipeline.state_resources(state_reader(settings, environment, state)())

@@ -69,14 +69,14 @@ def verify(
 
     Examples:
 
+    \b
       azprov verify --env prod
-
       azprov verify --env prod --state prod.tfstate --format json -o drift.json
-
       azprov verify --env prod -f markdown,json,sarif --output-dir reports
-
-      azprov verify --env prod --state examples/prod.tfstate.json --live examples/prod.live.json
-      --state test=examples/test.tfstate.json --live test=examples/test.live.json
+      azprov verify --env prod \\
+        --state examples/prod.tfstate.json --live examples/prod.live.json \\
+        --state test=examples/test.tfstate.json \\
+        --live test=examples/test.live.json
     """
     settings, environment = settings_and_env(config, env)
     targets = report_targets(
