@@ -13,6 +13,7 @@ import pty
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,10 +24,12 @@ from rich.cells import cell_len
 from rich.console import Console
 from typer.testing import CliRunner
 
+from provisioner.audit import render_terminal
 from provisioner.cli import app, common
 from provisioner.reporters.terminal import ELLIPSIS, allot, fold, pieces
 from tests.conftest import EXAMPLES, serve, write_state
 from tests.factories import Environment
+from tests.test_audit_report import report_for
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parent.parent
@@ -301,3 +304,13 @@ def test_snapshot_dash_means_stdout(
     assert result.exit_code == 0, result.stderr
     assert result.stdout.lstrip().startswith("{")
     assert not (tmp_path / "-").exists()
+
+
+def test_the_audit_terminal_view_escapes_control_characters_from_azure() -> None:
+    report = report_for()
+    hostile = replace(
+        report.findings[0], message="evil\x1b[2J\x1b]0;title\x07 name", attribute="a\x1b[31mb"
+    )
+    shown = render_terminal(replace(report, findings=(hostile, *report.findings[1:])))
+    assert "\x1b" not in shown and "\x07" not in shown
+    assert "\\x1b" in shown  # shown as an escape, not obeyed

@@ -26,8 +26,8 @@ from provisioner.audit import (
     render_json,
     render_markdown,
     render_sarif,
+    render_terminal,
 )
-from provisioner.audit.terminal import render_terminal
 from provisioner.checks import without_ignored
 from provisioner.cli.common import (
     ArmEndpointOption,
