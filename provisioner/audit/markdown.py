@@ -68,7 +68,8 @@ class _Caps:
 
     @classmethod
     def cutting(cls, rank: Rank, rows: int) -> _Caps:
-        """Every list ranked below `rank` cut away, `rank`'s lists cut to `rows`."""
+        """`rank`'s lists cut to `rows`, the less important ones cut away, the more
+        important ones whole."""
         return cls(tuple(None if r < rank else rows if r == rank else 0 for r in Rank))
 
 
@@ -316,9 +317,7 @@ def _finding_rows(found: Sequence[Finding]) -> list[list[str]]:
 _FINDING_HEADER = ["severity", "rule", "resource", "attribute", "value", "message"]
 
 
-def _findings_of(
-    report: AuditReport, title: str, found: Sequence[Finding], none: str, rank: Rank
-) -> list[Block]:
+def _findings_of(title: str, found: Sequence[Finding], none: str, rank: Rank) -> list[Block]:
     heading = _heading(f"{title} ({len(found)})")
     if not found:
         return [*heading, text(none, width=1000), ""]
@@ -328,16 +327,17 @@ def _findings_of(
 def _isolation(report: AuditReport) -> list[Block]:
     found = report.findings_of(FindingKind.ISOLATION)
     none = report.none_found(FindingKind.ISOLATION)
-    return _findings_of(report, "Isolation", found, none, Rank.CRITICAL)
+    return _findings_of("Isolation", found, none, Rank.CRITICAL)
 
 
 def _policy(report: AuditReport) -> list[Block]:
     kind = FindingKind.POLICY
-    blocks = _findings_of(report, "Policy", report.findings_of(kind), report.none_found(kind),
-                          Rank.FINDINGS)  # fmt: skip
+    blocks = _findings_of(
+        "Policy", report.findings_of(kind), report.none_found(kind), Rank.FINDINGS
+    )
     others = [f for f in report.findings if f.kind not in (FindingKind.ISOLATION, kind)]
     if others:
-        blocks += _findings_of(report, "Other findings", others, "None.", Rank.FINDINGS)
+        blocks += _findings_of("Other findings", others, "None.", Rank.FINDINGS)
     return blocks
 
 
@@ -379,7 +379,7 @@ def _notes(report: AuditReport) -> list[Block]:
 
 
 # Each section with the rank of its list: a section whose rank is cut to nothing is left
-# out whole (heading included) and named in the notice at the top.
+# out whole (heading included) and counted in the notice at the top.
 _SECTIONS: tuple[tuple[Rank | None, Callable[[AuditReport], list[Block]]], ...] = (
     (None, _top),
     (Rank.CRITICAL, _destructive),

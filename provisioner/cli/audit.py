@@ -275,8 +275,8 @@ def refuse_reads_beside_plan_only(
     state: Sequence[str] | None, live: Sequence[str] | None, compare: str | None
 ) -> None:
     """--plan-only reads the plan alone; an option that would read more is a contradiction."""
-    given = [name for name, value in (("--state", state), ("--live", live), ("--compare", compare))
-             if value]  # fmt: skip
+    options = {"--state": state, "--live": live, "--compare": compare}
+    given = [name for name, value in options.items() if value]
     if given:
         raise ConfigError(
             f"--plan-only reads nothing but the plan; drop {' and '.join(given)}, "

@@ -22,8 +22,8 @@ SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 def render(analysis: Analysis, terminal: Terminal | None = None) -> str:
     """The findings as a table that fits `terminal`'s width (80 columns, plain, by default).
 
-    Addresses and attribute paths fold only between their parts (see `Identifier`);
-    values may fold anywhere.
+    Addresses and attribute paths fold only between their parts, values too where they
+    can (see `provisioner.reporters.terminal`).
     """
     terminal = terminal or Terminal()
     shown: list[object] = [plain(headline(analysis))]

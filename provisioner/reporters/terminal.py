@@ -148,7 +148,7 @@ class Kind(Enum):
 
     WORD = "word"  # short words (severity, kind): never narrower than the longest
     IDENTIFIER = "identifier"  # addresses, paths: no narrower than their widest piece
-    VALUE = "value"  # values and prose: fold anywhere, so they give way first
+    VALUE = "value"  # values and prose: a long piece may be cut, so they give way first
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ def table(terminal: Terminal, columns: Sequence[Column], rows: Iterable[Sequence
 
     Rich shares out a too-narrow width evenly; here every column first gets the least it
     can live with (its longest word, an identifier's widest piece, a few cells of a
-    value), then the spare width goes round in equal shares to the columns that want more.
+    value), then the rest is shared out fairly (`allot`).
     """
     grid_rows = [list(row) for row in rows]
     ranges = [_range(column, [row[i] for row in grid_rows]) for i, column in enumerate(columns)]
