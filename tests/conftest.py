@@ -43,9 +43,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 @pytest.fixture(autouse=True)
 def _no_real_azure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Every test runs with a fake token and away from the repository's azprov.toml."""
+    """Every test runs with a fake token, away from the repository's azprov.toml, and with
+    terminal views 120 columns wide and without colour, whatever terminal runs pytest
+    (tests of the width and colour set these variables themselves)."""
     monkeypatch.setenv("AZPROV_ACCESS_TOKEN", "test-token-not-real")
-    for name in ("AZURE_SUBSCRIPTION_ID", "AZPROV_ARM_ENDPOINT", "CI"):
+    monkeypatch.setenv("COLUMNS", "120")
+    for name in ("AZURE_SUBSCRIPTION_ID", "AZPROV_ARM_ENDPOINT", "CI", "FORCE_COLOR", "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 

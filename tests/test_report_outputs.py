@@ -136,7 +136,11 @@ def test_bad_combinations_are_one_line_before_anything_is_read(
     assert not list(tmp_path.iterdir())
 
 
-def test_audit_refuses_the_terminal_table(tmp_path: Path) -> None:
-    code, _, err = run("audit", "--env", "prod", *PLAN, *BOTH_ENVIRONMENTS, "-f", "table")
+def test_audit_draws_the_terminal_view_as_table_and_lists_its_formats(tmp_path: Path) -> None:
+    code, out, _ = run("audit", "--env", "prod", *PLAN, *BOTH_ENVIRONMENTS, "-f", "table")
+    assert code == 2
+    assert out.startswith("azprov audit: prod\nREVIEW: 2 destructive changes")
+    assert "┏" in out and "## azprov" not in out
+    code, _, err = run("audit", "--env", "prod", *PLAN, *BOTH_ENVIRONMENTS, "-f", "txt")
     assert code == 1
-    assert "(choose from markdown, html, json, sarif)" in err
+    assert "(choose from markdown, html, json, sarif, table)" in err

@@ -29,6 +29,7 @@ from provisioner.audit.report import (
     drift_items,
 )
 from provisioner.audit.sarif import render_sarif
+from provisioner.audit.terminal import render_terminal
 
 __all__ = [
     "GITHUB_SUMMARY_LIMIT",
@@ -55,6 +56,7 @@ __all__ = [
     "render_json",
     "render_markdown",
     "render_sarif",
+    "render_terminal",
     "report_dict",
     "same_build",
     "split_image",

@@ -4,27 +4,36 @@ It is the full report (nothing folded or cut), kept as a CI artifact and printab
 white background, dark text, colour only in thin borders and small labels. Jinja2
 autoescapes every value; a Content-Security-Policy forbids loading anything, so the page
 cannot reach the network even if a value slipped through.
+
+Nothing may run off the page, at 1,280 px or on A4: every cell offers the browser line
+breaks after `.`, `_`, `-`, `/`, `:` and `,` (and inside any run of 24 characters without
+one), and an ARM ID shows as `…/rg-name/…/type/name` with the full ID on hover (its
+`title`) and in print.
 """
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 from provisioner.audit.report import AuditReport, DriftFate
 from provisioner.audit.wording import (
     action_word,
     comparison_summary,
     comparison_word,
+    drift_not_checked,
     finding_expected,
     finding_value,
     image_status,
     images_summary,
-    live_line,
-    plan_line,
+    live_read,
+    plan_file,
+    plan_made,
     replace_word,
     resource_of,
     show,
@@ -41,11 +50,66 @@ def _template() -> jinja2.Template:
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, finalize=_clean)
     env.filters["show"] = show
     env.filters["redact"] = redact_text
+    env.filters["cell"] = cell
     return env.from_string(source)
 
 
 def _clean(value: Any) -> Any:
+    if isinstance(value, Markup):  # made by `cell` from text it cleaned itself
+        return value
     return clean_text(value) if isinstance(value, str) else value
+
+
+# Where a line may break inside a token (after these), and the longest run without one.
+_BREAK_AFTER = frozenset("._-/:,=&?;")
+_LONGEST_RUN = 24
+ARM_ID = re.compile(r"/subscriptions/[0-9A-Fa-f-]{36}(?:/[^\s/\"'<>,;()\[\]{}]+)*")
+
+
+def breakable(text: str) -> Markup:
+    """`text` escaped, with a `<wbr>` wherever a reader would accept a line break."""
+    out: list[str] = []
+    run = 0
+    for char in text:
+        if char == "[" and run:
+            out.append("<wbr>")
+            run = 0
+        out.append(str(escape(char)))
+        run = 0 if char.isspace() else run + 1
+        if char in _BREAK_AFTER or run >= _LONGEST_RUN:
+            out.append("<wbr>")
+            run = 0
+    return Markup("".join(out))  # noqa: S704 - every character went through escape()
+
+
+def short_id(arm_id: str) -> str:
+    """`/subscriptions/…/resourceGroups/rg/providers/NS/type/name` -> `…/rg/…/type/name`."""
+    parts = arm_id.strip("/").split("/")
+    if len(parts) < 6 or parts[2].lower() != "resourcegroups":
+        return arm_id
+    return f"…/{parts[3]}/…/{parts[-2]}/{parts[-1]}"
+
+
+def cell(value: Any) -> Markup:
+    """Any text for a table cell: cleaned, escaped, breakable, ARM IDs shortened."""
+    text = clean_text(str(value))
+    out: list[str] = []
+    at = 0
+    for found in ARM_ID.finditer(text):
+        out.append(breakable(text[at : found.start()]))
+        full = found.group(0)
+        short = short_id(full)
+        if short == full:
+            out.append(breakable(full))
+        else:
+            out.append(
+                f'<span class="arm-id" title="{escape(full)}">'
+                f'<span class="id-short">{escape(short)}</span>'
+                f'<span class="id-full">{breakable(full)}</span></span>'
+            )
+        at = found.end()
+    out.append(breakable(text[at:]))
+    return Markup("".join(out))  # noqa: S704 - built from escape() and breakable() only
 
 
 def render_html(report: AuditReport) -> str:
@@ -66,8 +130,14 @@ def _view(report: AuditReport) -> dict[str, Any]:
             images_summary(report),
             *filter(None, [comparison_summary(report)]),
         ],
-        "plan_line": plan_line(report),
-        "live_line": live_line(report),
+        "facts": [
+            ("Plan", plan_file(report)),
+            ("Plan made", plan_made(report)),
+            ("Commit", report.commit or "unknown"),
+            ("Live", live_read(report)),
+            ("Generated", report.generated_at),
+        ],
+        "drift_not_checked": drift_not_checked(report),
         "destructive": [
             {"c": c, "action": action_word(c), "why": replace_word(c)} for c in report.destructive
         ],

@@ -71,12 +71,15 @@ def report_dict(report: AuditReport) -> dict[str, Any]:
         "environment": report.environment,
         "generated_at": report.generated_at,
         "verdict": report.verdict,
+        "plan_only": report.plan_only,
         "plan": {
             "source": report.plan_source,
             "format_version": report.plan_format,
             "terraform_version": report.terraform_version,
             "errored": report.plan_errored,
             "partial": report.plan_partial,
+            "timestamp": report.plan_made_at,
+            "commit": report.commit,
             "counts": dict(report.counts),
             "destructive": [_change(c) for c in report.destructive],
             "updates": [_change(c) for c in report.updates],
@@ -228,4 +231,7 @@ def report_from_dict(doc: Mapping[str, Any]) -> AuditReport:
             unread=tuple(unread_from_dict(u) for u in doc.get("unread") or ()),
             not_checked=tuple(doc.get("not_checked") or ()),
         ),
+        plan_made_at=plan.get("timestamp"),
+        commit=plan.get("commit"),
+        plan_only=bool(doc.get("plan_only")),
     )

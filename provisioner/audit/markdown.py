@@ -1,9 +1,17 @@
 """The audit as GitHub-flavoured Markdown, for a job summary.
 
+The order puts what a reviewer must weigh first: the verdict, the destructive changes and
+the isolation findings (as urgent as a deletion: one environment reaching into another),
+then the live drift and policy findings, then what the plan updates and creates, images,
+Terraform's own drift, the other environment, outputs and notes.
+
 Long lists fold into `<details>`; the destructive changes never fold. GitHub refuses a
-step summary over 1 MiB, so when the full text is larger the longest, least important
-lists (updates, creates, images, outputs) are cut first, then every list, each cut saying
-how many rows are left out and where the full report is; a last resort cuts whole lines.
+step summary over 1 MiB, so when the full text is larger the lists are cut least
+important first: the plan's bulk (updates, creates, images, outputs, replacement
+attributes), then the context (the other environment, notes), then the findings (drift,
+policy), and the destructive changes and isolation findings last of all. Each cut says
+how many rows are left out and where the full report is; a last resort cuts whole lines
+from the end, so what comes first survives.
 Every user-supplied string is escaped: GitHub renders inline HTML in summaries.
 """
 
@@ -11,12 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from enum import IntEnum
 
 from provisioner.audit.report import AuditReport, ChangeItem, DriftFate, DriftItem
 from provisioner.audit.wording import (
     action_word,
     comparison_summary,
     comparison_word,
+    drift_not_checked,
     finding_expected,
     finding_value,
     image_status,
@@ -38,16 +48,29 @@ MIN_LIMIT = 1024
 FOLD_AFTER = 10
 
 
+class Rank(IntEnum):
+    """How much a list matters to the reviewer; the highest rank is cut first."""
+
+    CRITICAL = 0  # destructive changes, isolation findings
+    FINDINGS = 1  # live drift, policy, what could not be read
+    CONTEXT = 2  # the other environment, notes
+    BULK = 3  # updates, creates, imports, images, Terraform's drift, outputs
+
+
 @dataclass(frozen=True)
 class _Caps:
-    """Rows shown per list: `bulk` for the long, less important lists, `every` for all."""
+    """Rows shown per list, by rank (None: all of them)."""
 
-    bulk: int | None = None
-    every: int | None = None
+    by_rank: tuple[int | None, ...] = (None,) * len(Rank)
 
-    def of(self, bulk: bool) -> int | None:
-        caps = [c for c in (self.bulk if bulk else None, self.every) if c is not None]
-        return min(caps) if caps else None
+    def of(self, rank: Rank) -> int | None:
+        return self.by_rank[rank]
+
+    @classmethod
+    def cutting(cls, rank: Rank, rows: int) -> _Caps:
+        """`rank`'s lists cut to `rows`, the less important ones cut away, the more
+        important ones whole."""
+        return cls(tuple(None if r < rank else rows if r == rank else 0 for r in Rank))
 
 
 @dataclass(frozen=True)
@@ -55,13 +78,15 @@ class _Rows:
     """A list rendered once and cut at assembly: table rows, or bullets without a header."""
 
     lines: Sequence[str]
-    bulk: bool
+    rank: Rank
     header: Sequence[str] | None = None
     # Folds into <details> with this summary when longer than FOLD_AFTER.
     summary: str | None = None
 
     def render(self, caps: _Caps, where: str) -> list[str]:
-        cap = caps.of(self.bulk)
+        cap = caps.of(self.rank)
+        if cap == 0:  # a lesser list inside a kept section: the notice at the top covers it
+            return []
         shown = self.lines if cap is None else self.lines[:cap]
         left = len(self.lines) - len(shown)
         out: list[str] = []
@@ -88,10 +113,14 @@ Block = str | _Rows | _ShortenedNotice
 
 
 def _table(
-    header: Sequence[str], rows: Sequence[Sequence[str]], bulk: bool, summary: str | None = None
+    header: Sequence[str], rows: Sequence[Sequence[str]], rank: Rank, summary: str | None = None
 ) -> list[Block]:
     lines = ["| " + " | ".join(cell or " " for cell in row) + " |" for row in rows]
-    return [_Rows(lines, bulk, header, summary)]
+    return [_Rows(lines, rank, header, summary)]
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _heading(title: str) -> list[Block]:
@@ -114,14 +143,12 @@ def _top(report: AuditReport) -> list[Block]:
     ]
     if compared := comparison_summary(report):
         lines.append(f"- {text(compared)}")
-    return [
-        *lines,
-        "",
+    meta = (
         f"_{text(plan_line(report), 1000)}; {text(live_line(report), 1000)}; "
-        f"generated {report.generated_at}_",
-        "",
-        _ShortenedNotice(),
-    ]
+        f"generated {report.generated_at}_"
+    )
+    # Which plan and which live read: context, given up before any finding is.
+    return [*lines, "", _Rows([meta], Rank.CONTEXT), _ShortenedNotice()]
 
 
 def _destructive(report: AuditReport) -> list[Block]:
@@ -139,7 +166,7 @@ def _destructive(report: AuditReport) -> list[Block]:
     ]
     blocks = [
         *_heading(f":warning: Destructive changes ({len(report.destructive)})"),
-        *_table(["action", "resource", "type", "name", "why"], rows, bulk=False),
+        *_table(["action", "resource", "type", "name", "why"], rows, Rank.CRITICAL),
     ]
     attrs = [
         [code(c.address), *_attribute_cells(a.path, a.before, a.after, a.forces_replacement)]
@@ -150,7 +177,7 @@ def _destructive(report: AuditReport) -> list[Block]:
         blocks += _table(
             ["replaced resource", "attribute", "before", "after"],
             attrs,
-            bulk=True,
+            Rank.BULK,
             summary=f"What the replacements change ({len(attrs)} attributes)",
         )
     return blocks
@@ -172,7 +199,7 @@ def _updates(report: AuditReport) -> list[Block]:
     title = f"Updates in place ({len(report.updates)} resources, {len(rows)} attributes)"
     return [
         *_heading(title),
-        *_table(["resource", "attribute", "before", "after"], rows, True, title),
+        *_table(["resource", "attribute", "before", "after"], rows, Rank.BULK, title),
     ]
 
 
@@ -181,7 +208,7 @@ def _creates(report: AuditReport) -> list[Block]:
         return []
     rows = [[code(c.address), code(c.type), text(c.name or "")] for c in report.creates]
     title = f"Creates ({len(rows)})"
-    return [*_heading(title), *_table(["resource", "type", "name"], rows, True, title)]
+    return [*_heading(title), *_table(["resource", "type", "name"], rows, Rank.BULK, title)]
 
 
 def _other_word(item: ChangeItem) -> str:
@@ -197,7 +224,7 @@ def _other(report: AuditReport) -> list[Block]:
         return []
     rows = [[code(c.address), text(_other_word(c))] for c in report.other]
     title = f"Imports, moves and forgets ({len(rows)})"
-    return [*_heading(title), *_table(["resource", "what"], rows, True, title)]
+    return [*_heading(title), *_table(["resource", "what"], rows, Rank.BULK, title)]
 
 
 def _images(report: AuditReport) -> list[Block]:
@@ -210,7 +237,8 @@ def _images(report: AuditReport) -> list[Block]:
         for i in ordered
     ]  # fmt: skip
     header = ["resource", "container", "now", "after apply", ""]
-    return [*_heading("Images deployed"), *_table(header, rows, True, f"{len(rows)} containers")]
+    summary = f"{len(rows)} containers"
+    return [*_heading("Images deployed"), *_table(header, rows, Rank.BULK, summary)]
 
 
 def _drift_rows(items: Iterable[DriftItem]) -> list[list[str]]:
@@ -232,18 +260,19 @@ _DRIFT_HEADER = ["kind", "resource", "attribute", "state", "live", "after this a
 
 def _drift(report: AuditReport) -> list[Block]:
     if report.live is None:
-        return [*_heading("Live drift"), "Not checked: live Azure was not read.", ""]
+        return [*_heading("Live drift"), text(drift_not_checked(report), 1000), ""]
     lost = report.drift_with(DriftFate.OVERWRITTEN)
     title = f"Live drift this apply overwrites ({len(lost)})"
     blocks = _heading(title)
     if lost:
-        blocks += _table(_DRIFT_HEADER, _drift_rows(lost), False, title)
+        blocks += _table(_DRIFT_HEADER, _drift_rows(lost), Rank.FINDINGS, title)
     else:
         blocks += ["None: the apply keeps every live change azprov found.", ""]
     kept = [d for d in report.drift if d.fate is not DriftFate.OVERWRITTEN]
     if kept:
         title = f"Live drift that stays or is adopted ({len(kept)})"
-        blocks += [*_heading(title), *_table(_DRIFT_HEADER, _drift_rows(kept), False, title)]
+        rows = _drift_rows(kept)
+        blocks += [*_heading(title), *_table(_DRIFT_HEADER, rows, Rank.FINDINGS, title)]
     extra = [
         f"- :x: could not read {text(u.what)} under {code(u.scope)}: {text(u.reason)}"
         for u in report.live.unread
@@ -251,7 +280,7 @@ def _drift(report: AuditReport) -> list[Block]:
     if report.live.not_checked:
         names = ", ".join(code(n) for n in report.live.not_checked)
         extra.append(f"- not checked (azprov has no reader for their type): {names}")
-    return [*blocks, *([_Rows(extra, False)] if extra else [])]
+    return [*blocks, *([_Rows(extra, Rank.FINDINGS)] if extra else [])]
 
 
 def _terraform_drift(report: AuditReport) -> list[Block]:
@@ -267,7 +296,7 @@ def _terraform_drift(report: AuditReport) -> list[Block]:
     title = f"Changes Terraform found outside Terraform ({len(report.terraform_drift)})"
     return [
         *_heading(title),
-        *_table(["resource", "attribute", "recorded", "now"], rows, True, title),
+        *_table(["resource", "attribute", "recorded", "now"], rows, Rank.BULK, title),
     ]
 
 
@@ -285,20 +314,30 @@ def _finding_rows(found: Sequence[Finding]) -> list[list[str]]:
     ]
 
 
-def _findings(report: AuditReport) -> list[Block]:
-    blocks: list[Block] = []
-    header = ["severity", "rule", "resource", "attribute", "value", "message"]
-    kinds = [FindingKind.ISOLATION, FindingKind.POLICY]
-    others = [f for f in report.findings if f.kind not in kinds]
-    for kind, found in [*((k, report.findings_of(k)) for k in kinds), (None, others)]:
-        if kind is None and not found:
-            continue
-        title = f"{kind.value.capitalize() if kind else 'Other findings'} ({len(found)})"
-        blocks += _heading(title)
-        if found:
-            blocks += _table(header, _finding_rows(found), False, title)
-        else:
-            blocks += [text(report.none_found(kind), width=1000), ""]
+_FINDING_HEADER = ["severity", "rule", "resource", "attribute", "value", "message"]
+
+
+def _findings_of(title: str, found: Sequence[Finding], none: str, rank: Rank) -> list[Block]:
+    heading = _heading(f"{title} ({len(found)})")
+    if not found:
+        return [*heading, text(none, width=1000), ""]
+    return [*heading, *_table(_FINDING_HEADER, _finding_rows(found), rank, title)]
+
+
+def _isolation(report: AuditReport) -> list[Block]:
+    found = report.findings_of(FindingKind.ISOLATION)
+    none = report.none_found(FindingKind.ISOLATION)
+    return _findings_of("Isolation", found, none, Rank.CRITICAL)
+
+
+def _policy(report: AuditReport) -> list[Block]:
+    kind = FindingKind.POLICY
+    blocks = _findings_of(
+        "Policy", report.findings_of(kind), report.none_found(kind), Rank.FINDINGS
+    )
+    others = [f for f in report.findings if f.kind not in (FindingKind.ISOLATION, kind)]
+    if others:
+        blocks += _findings_of("Other findings", others, "None.", Rank.FINDINGS)
     return blocks
 
 
@@ -317,7 +356,7 @@ def _comparison(report: AuditReport) -> list[Block]:
         *_heading(text(title)),
         f"_{text(result.environment)}: {text(result.source, 1000)}_",
         "",
-        *_table(header, rows, False, f"{len(rows)} containers, {result.differing} differ"),
+        *_table(header, rows, Rank.CONTEXT, f"{len(rows)} containers, {result.differing} differ"),
     ]
 
 
@@ -329,29 +368,43 @@ def _outputs(report: AuditReport) -> list[Block]:
         for o in report.outputs
     ]
     title = f"Outputs changing ({len(rows)})"
-    return [*_heading(title), *_table(["output", "action", "before", "after"], rows, True, title)]
+    header = ["output", "action", "before", "after"]
+    return [*_heading(title), *_table(header, rows, Rank.BULK, title)]
 
 
 def _notes(report: AuditReport) -> list[Block]:
     if not report.notes:
         return []
-    return [*_heading("Notes"), _Rows([f"- {text(n, 2000)}" for n in report.notes], False)]
+    return [*_heading("Notes"), _Rows([f"- {text(n, 2000)}" for n in report.notes], Rank.CONTEXT)]
 
 
-_SECTIONS: tuple[Callable[[AuditReport], list[Block]], ...] = (
-    _top,
-    _destructive,
-    _updates,
-    _creates,
-    _other,
-    _images,
-    _drift,
-    _terraform_drift,
-    _findings,
-    _comparison,
-    _outputs,
-    _notes,
+# Each section with the rank of its list: a section whose rank is cut to nothing is left
+# out whole (heading included) and counted in the notice at the top.
+_SECTIONS: tuple[tuple[Rank | None, Callable[[AuditReport], list[Block]]], ...] = (
+    (None, _top),
+    (Rank.CRITICAL, _destructive),
+    (Rank.CRITICAL, _isolation),
+    (Rank.FINDINGS, _drift),
+    (Rank.FINDINGS, _policy),
+    (Rank.BULK, _updates),
+    (Rank.BULK, _creates),
+    (Rank.BULK, _other),
+    (Rank.BULK, _images),
+    (Rank.BULK, _terraform_drift),
+    (Rank.CONTEXT, _comparison),
+    (Rank.BULK, _outputs),
+    (Rank.CONTEXT, _notes),
 )
+
+
+@dataclass(frozen=True)
+class _Section:
+    rank: Rank | None
+    blocks: Sequence[Block]
+
+    @property
+    def has_rows(self) -> bool:
+        return any(isinstance(b, _Rows) and b.lines for b in self.blocks)
 
 
 # --- assembly and size -----------------------------------------------------------------
@@ -361,17 +414,21 @@ def _where(artifact: str | None) -> str:
     return f"the `{artifact}` artifact" if artifact else "the HTML or JSON report"
 
 
-def _assemble(blocks: Sequence[Block], caps: _Caps, artifact: str | None) -> str:
+def _assemble(sections: Sequence[_Section], caps: _Caps, artifact: str | None) -> str:
     where = _where(artifact)
+    kept = [s for s in sections if s.rank is None or caps.of(s.rank) != 0]
+    left_out = [s for s in sections if s not in kept and s.has_rows]
     lines: list[str] = []
-    for block in blocks:
+    for block in (block for section in kept for block in section.blocks):
         if isinstance(block, str):
             lines.append(block)
         elif isinstance(block, _Rows):
             lines += block.render(caps, where)
         elif caps != _Caps():
+            omitted = f" {_plural(len(left_out), 'section')} left out." if left_out else ""
             lines += [
-                f"> **Shortened to fit GitHub's summary limit.** The full report is in {where}.",
+                f"> **Shortened to fit GitHub's summary limit.**{omitted} "
+                f"The full report is in {where}.",
                 "",
             ]
     return "\n".join(lines).rstrip() + "\n"
@@ -387,19 +444,25 @@ def render_markdown(
     """
     if limit < MIN_LIMIT:
         raise ConfigError(f"a Markdown size limit of {limit} bytes is too small (min {MIN_LIMIT})")
-    blocks = [block for section in _SECTIONS for block in section(report)]
-    full = _assemble(blocks, _Caps(), artifact)
+    sections = [_Section(rank, make(report)) for rank, make in _SECTIONS]
+    full = _assemble(sections, _Caps(), artifact)
     if size(full) <= limit:
         return full
-    longest = max((len(b.lines) for b in blocks if isinstance(b, _Rows)), default=0)
-    fitted = largest_fitting(
-        lambda n: _assemble(blocks, _Caps(bulk=n), artifact), longest, limit
-    ) or largest_fitting(
-        lambda n: _assemble(blocks, _Caps(bulk=0, every=n), artifact), longest, limit
+    longest = max(
+        (len(b.lines) for s in sections for b in s.blocks if isinstance(b, _Rows)), default=0
     )
-    if fitted is not None:
-        return fitted
-    return _cut_lines(_assemble(blocks, _Caps(bulk=0, every=0), artifact), limit, artifact)
+
+    def cut_at(rank: Rank) -> Callable[[int], str]:
+        return lambda rows: _assemble(sections, _Caps.cutting(rank, rows), artifact)
+
+    for rank in (Rank.BULK, Rank.CONTEXT, Rank.FINDINGS):  # the least important first
+        fitted = largest_fitting(cut_at(rank), longest, limit)
+        if fitted is not None:
+            return fitted
+    # Only the destructive changes and isolation findings are left, and they do not all
+    # fit: whole lines from the end, so every row kept is whole and they go in order.
+    only_critical = _assemble(sections, _Caps.cutting(Rank.FINDINGS, 0), artifact)
+    return _cut_lines(only_critical, limit, artifact)
 
 
 def _cut_lines(doc: str, limit: int, artifact: str | None) -> str:
@@ -414,7 +477,17 @@ def _cut_lines(doc: str, limit: int, artifact: str | None) -> str:
             break
         kept.append(line)
         used += cost
+    # No heading or table head left without a row under it.
+    while kept and (not kept[-1] or kept[-1].startswith(("#", "|---")) or _is_table_head(kept)):
+        kept.pop()
     opened = sum(line.startswith("<details>") for line in kept)
     closed = sum(line == "</details>" for line in kept)
     kept += ["</details>"] * (opened - closed)
     return "\n".join(kept) + tail
+
+
+def _is_table_head(lines: list[str]) -> bool:
+    """The last line starts a table: its row of column names, with no row after it."""
+    last = lines[-1]
+    before = lines[-2] if len(lines) > 1 else ""
+    return last.startswith("| ") and not before.startswith("|")

@@ -63,6 +63,11 @@ ACTION_REASONS = {
     "delete_because_no_move_target": "the target of its moved block does not exist",
 }
 _COUNTED = (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.DELETE)
+# What `audit --plan-only` leaves out, said wherever the report would otherwise look clean.
+PLAN_ONLY_SCOPE = (
+    "plan only: live drift and live isolation were not checked "
+    "(isolation was checked within the plan)"
+)
 
 
 class DriftFate(StrEnum):
@@ -181,6 +186,12 @@ class AuditReport:
     outputs: tuple[OutputChange, ...]
     notes: tuple[str, ...]
     live: LiveSide | None
+    # When Terraform made the plan (the plan JSON's `timestamp`), and the git commit it was
+    # made from (recorded by `azprov plan`), when known.
+    plan_made_at: str | None = None
+    commit: str | None = None
+    # `audit --plan-only`: nothing but the plan was read (no Azure, no other environment).
+    plan_only: bool = False
 
     def count(self, what: str) -> int:
         return dict(self.counts).get(what, 0)
@@ -236,8 +247,11 @@ class AuditReport:
             return f"INCOMPLETE: {'; '.join(self.incomplete)} (exit 1)"
         if code == 0:
             tail = "" if self.live else "; live Azure was not read, so drift is not checked"
+            if self.plan_only:
+                tail = f"; {PLAN_ONLY_SCOPE}"
             return f"OK: no destructive changes and no findings{tail} (exit 0)"
-        return f"REVIEW: {', '.join(self.attention)} (exit 2)"
+        tail = f"; {PLAN_ONLY_SCOPE}" if self.plan_only else ""
+        return f"REVIEW: {', '.join(self.attention)}{tail} (exit 2)"
 
     @property
     def attention(self) -> tuple[str, ...]:
@@ -276,7 +290,8 @@ class AuditReport:
     @property
     def drift_summary(self) -> str:
         if self.live is None:
-            return "Drift: not checked (live Azure was not read)"
+            why = "--plan-only reads no Azure" if self.plan_only else "live Azure was not read"
+            return f"Drift: not checked ({why})"
         fates = ", ".join(f"{len(self.drift_with(fate))} {fate.value}" for fate in DriftFate)
         return f"Drift: {_plural(len(self.drift), 'finding')} ({fates})"
 
@@ -306,6 +321,9 @@ def build_report(
     *,
     plan_source: str = "plan JSON",
     generated_at: datetime,
+    commit: str | None = None,
+    made_at: str | None = None,
+    plan_only: bool = False,
 ) -> AuditReport:
     """Assemble the report. Pure: every input is passed in, including the time.
 
@@ -313,8 +331,9 @@ def build_report(
     not read (the report then says drift was not checked). `findings` are isolation and
     policy findings; drift findings are taken from `analysis`. `notes` are printed as
     given (after redaction), followed by the analysis's own notes, each once: policy
-    overrides with their reasons, checks left out.
-    """
+    overrides with their reasons, checks left out. `plan_only` marks a report made from
+    the plan alone (`audit --plan-only`); `commit` is the git commit the plan was made at,
+    `made_at` when (for plans whose JSON has no `timestamp`)."""
     changes = plan.changes
     destructive = [_item(c) for c in plan.destructive]
     updates = sorted((_item(c) for c in changes if c.action is Action.UPDATE), key=_by_address)
@@ -363,6 +382,9 @@ def build_report(
         outputs=tuple(_output(o) for o in plan.output_changes if o.action is not Action.NO_OP),
         notes=tuple(dict.fromkeys(redact_text(n) for n in (*notes, *verify_notes))),
         live=_live(analysis) if analysis else None,
+        plan_made_at=plan.timestamp or made_at,
+        commit=commit,
+        plan_only=plan_only,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from provisioner.audit.images import ImageChange, ImageStatus
@@ -24,21 +25,95 @@ def show(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(", ", ": "), default=str)
 
 
+def _moment(text: str | None) -> datetime | None:
+    """An ISO 8601 time as Terraform and azprov write it (`2026-11-25T08:12:44Z`)."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def age(earlier: str | None, now: str) -> str | None:
+    """How long before `now` `earlier` was, in the largest whole unit: `3 hours old`."""
+    start, end = _moment(earlier), _moment(now)
+    if start is None or end is None:
+        return None
+    seconds = int((end - start).total_seconds())
+    if seconds < 0:
+        return "from after this report"
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' * (n != 1)} old"
+    return "under a minute old"
+
+
+def _dated(moment: str | None, now: str) -> str:
+    if not moment:
+        return ""
+    old = age(moment, now)
+    return f" {moment} ({old})" if old else f" {moment}"
+
+
 def live_line(report: AuditReport) -> str:
     live = report.live
     if live is None:
+        if report.plan_only:
+            return (
+                "live Azure and the other environments: not read (--plan-only); "
+                "the state is the plan's own prior_state"
+            )
         return "live Azure: not read, so drift is not checked"
     where = "a snapshot" if live.source != "azure" else "Azure"
-    when = f" taken {live.taken_at}" if live.taken_at else ""
+    when = f" taken{_dated(live.taken_at, report.generated_at)}" if live.taken_at else ""
     return (
         f"live: {where}{when}, subscription {live.subscription_id}, "
         f"{live.resources_checked} resources checked"
     )
 
 
-def plan_line(report: AuditReport) -> str:
+def plan_made(report: AuditReport) -> str:
+    """When the plan was made and how old it is, for the report's header."""
+    if not report.plan_made_at:
+        return "unknown (the plan JSON has no timestamp)"
+    return _dated(report.plan_made_at, report.generated_at).strip()
+
+
+def live_read(report: AuditReport) -> str:
+    """Where the live side came from and how old it is, for the report's header."""
+    live = report.live
+    if live is None:
+        return "not read (--plan-only)" if report.plan_only else "not read"
+    where = "snapshot" if live.source != "azure" else "Azure, read"
+    when = _dated(live.taken_at, report.generated_at) if live.taken_at else ""
+    return f"{where}{when}"
+
+
+def drift_not_checked(report: AuditReport) -> str:
+    """What the live drift section says when live Azure was not read."""
+    why = "--plan-only reads no Azure" if report.plan_only else "live Azure was not read"
+    seen = (
+        " The changes Terraform itself saw outside Terraform when it planned are listed below."
+        if report.terraform_drift
+        else ""
+    )
+    return f"Not checked: {why}.{seen}"
+
+
+def plan_file(report: AuditReport) -> str:
+    """Which plan: its file, plan JSON format and Terraform version."""
     version = f", Terraform {report.terraform_version}" if report.terraform_version else ""
-    return f"plan: {report.plan_source} (format {report.plan_format}{version})"
+    return f"{report.plan_source} (format {report.plan_format}{version})"
+
+
+def plan_line(report: AuditReport) -> str:
+    """Which plan: its file and format, when it was made and from which commit."""
+    made = f", made {plan_made(report)}" if report.plan_made_at else ""
+    commit = f", commit {report.commit}" if report.commit else ", commit unknown"
+    return f"plan: {plan_file(report)}{made}{commit}"
 
 
 def action_word(item: ChangeItem) -> str:

@@ -19,6 +19,7 @@ import typer
 from typer.core import TyperGroup
 
 from provisioner import __version__
+from provisioner.cli.common import ENVIRONMENT_HELP, describe_environments
 
 # name -> (module, function), in the order `--help` lists them.
 COMMANDS = {
@@ -171,7 +172,9 @@ def build_app(names: Iterable[str] = COMMANDS) -> typer.Typer:
         if isinstance(command, typer.Typer):
             cli.add_typer(command, name=name)
         else:
-            cli.command(name=name)(command)
+            cli.command(name=name, epilog=ENVIRONMENT_HELP)(command)
+    # The environments of the azprov.toml where azprov runs, for `--help`.
+    describe_environments()
     return cli
 
 

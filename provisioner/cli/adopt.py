@@ -32,6 +32,7 @@ from provisioner.cli.common import (
     reports_errors,
     say,
     settings_and_env,
+    to_file,
 )
 from provisioner.cli.sources import LivesOption, StatesOption, parse_sources
 from provisioner.cli.tf_common import (
@@ -150,15 +151,15 @@ def import_(
 
     Examples:
 
+    \b
       azprov import --env prod
-
-      azprov import --env prod --state prod.tfstate.json --live prod.live.json -o -
-
+      azprov import --env prod --state prod.tfstate.json \\
+        --live prod.live.json -o -
       azprov import --env prod --generate-config
     """
     settings, environment = settings_and_env(config, env)
     variables = check_variables(var)
-    to_stdout = output == Path("-")
+    to_stdout = to_file(output) is None and output is not None
     if to_stdout and generate_config:
         raise ConfigError("--generate-config needs the blocks in the terraform directory, not -o -")
     access = AzureAccess(arm_endpoint, timeout_s=timeout, quiet=True)
@@ -322,11 +323,11 @@ def reconcile(
 
     Examples:
 
+    \b
       azprov reconcile --env prod
-
       azprov reconcile --env prod --format markdown
-
-      azprov reconcile --env prod --apply adopt --only azurerm_postgresql_flexible_server.db
+      azprov reconcile --env prod --apply adopt \\
+        --only azurerm_postgresql_flexible_server.db
     """
     settings, environment = settings_and_env(config, env)
     variables = check_variables(var)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from provisioner import pipeline
-from provisioner.analysers.isolation import EnvironmentData
+from provisioner.analysers.isolation import EnvironmentData, isolation_findings
 from provisioner.analysers.policy import planned_resources, policy_findings, rules_for
 from provisioner.audit import (
     GITHUB_SUMMARY_LIMIT,
@@ -23,6 +26,7 @@ from provisioner.audit import (
     render_json,
     render_markdown,
     render_sarif,
+    render_terminal,
 )
 from provisioner.cli.common import (
     ArmEndpointOption,
@@ -38,6 +42,8 @@ from provisioner.cli.common import (
     reports_errors,
     settings_and_env,
     state_reader,
+    stdout_is_terminal,
+    terminal_for,
 )
 from provisioner.cli.outputs import (
     FormatsOption,
@@ -51,13 +57,18 @@ from provisioner.cli.outputs import (
     write_reports,
 )
 from provisioner.cli.sources import LivesOption, StatesOption, parse_sources
-from provisioner.errors import AzprovError
+from provisioner.config import Environment, Settings
+from provisioner.errors import AzprovError, ConfigError
 from provisioner.input_files import parse_json, read_text
 from provisioner.live import DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_S
-from provisioner.model import Severity
+from provisioner.model import Finding, Severity
+from provisioner.state import StateDocument, state_from_document
 from provisioner.state.plan import Plan, PlanError, plan_from_document
+from provisioner.terraform.saved_plan import PlanMeta, SavedPlanPaths
 
-AUDIT_FORMATS = ("markdown", "html", "json", "sarif")
+AUDIT_FORMATS = ("markdown", "html", "json", "sarif", "table")
+META_FILE = SavedPlanPaths(Path()).meta.name
+_COMMIT = re.compile(r"[0-9a-f]{40}")
 
 PlanOption = Annotated[
     Path,
@@ -83,6 +94,15 @@ MaxBytesOption = Annotated[
         "(default: GitHub's 1 MiB job-summary limit).",
     ),
 ]
+PlanOnlyOption = Annotated[
+    bool,
+    typer.Option(
+        "--plan-only",
+        help="Audit the plan with nothing else: its own prior_state is the state; no "
+        "terraform, no Azure, no other environment. The report says live drift and live "
+        "isolation were not checked. Works on any `terraform show -json` plan.",
+    ),
+]
 ArtifactOption = Annotated[
     str | None,
     typer.Option(
@@ -103,7 +123,9 @@ def audit(
     compare: CompareOption = None,
     subscription: SubscriptionOption = None,
     arm_endpoint: ArmEndpointOption = DEFAULT_ARM_ENDPOINT,
-    output_format: Annotated[FormatsOption, format_option(AUDIT_FORMATS, "markdown")] = None,
+    output_format: Annotated[
+        FormatsOption, format_option(AUDIT_FORMATS, "table on a terminal, else markdown")
+    ] = None,
     output: OutputsOption = None,
     output_dir: OutputDirOption = None,
     config: ConfigOption = None,
@@ -111,6 +133,7 @@ def audit(
     timeout: TimeoutOption = DEFAULT_TIMEOUT_S,
     max_bytes: MaxBytesOption = GITHUB_SUMMARY_LIMIT,
     artifact: ArtifactOption = None,
+    plan_only: PlanOnlyOption = False,
 ) -> None:
     """The pre-approval report for a plan: what it changes and what it would overwrite.
 
@@ -127,17 +150,19 @@ def audit(
 
     Examples:
 
+    \b
       terraform -chdir=terraform show -json tfplan > tfplan.json
-
-      azprov audit --env prod --plan tfplan.json >> "$GITHUB_STEP_SUMMARY"
-
+      azprov audit --env prod --plan tfplan.json
+      azprov audit --env prod --plan tfplan.json -f markdown \\
+        >> "$GITHUB_STEP_SUMMARY"
       azprov audit --env prod --plan tfplan.json --format html -o audit.html
-
-      azprov audit --env prod --plan tfplan.json -f markdown,html,json,sarif --output-dir reports
-
-      azprov audit --env prod --plan examples/prod.tfplan.json
-      --state examples/prod.tfstate.json --live examples/prod.live.json
-      --state test=examples/test.tfstate.json --live test=examples/test.live.json
+      azprov audit --env prod --plan tfplan.json \\
+        -f markdown,html,json,sarif --output-dir reports
+      azprov audit --env prod --plan tfplan.json --plan-only
+      azprov audit --env prod --plan examples/prod.tfplan.json \\
+        --state examples/prod.tfstate.json --live examples/prod.live.json \\
+        --state test=examples/test.tfstate.json \\
+        --live test=examples/test.live.json
     """
     settings, environment = settings_and_env(config, env)
     targets = report_targets(
@@ -147,39 +172,62 @@ def audit(
         output,
         output_dir,
         choices=AUDIT_FORMATS,
-        default="markdown",
+        # Raw Markdown is for job summaries; a person at a terminal gets the tables.
+        default="table" if stdout_is_terminal() and not (output or output_dir) else "markdown",
     )
-    planned = load_plan(plan, environment.name)
-    sources = parse_sources(environment.name, state, live, settings.environments)
-    access = AzureAccess(arm_endpoint, resource_graph, timeout, quiet=True)
-    read_live, source = live_reader(sources.target_live, environment.name, access)
+    if plan_only:
+        refuse_reads_beside_plan_only(state, live, compare)
+    plan_file = load_plan(plan, environment.name)
+    planned = plan_file.plan
     ruleset = rules_for(settings, environment.name)
-    checks = cli_checks(settings, sources, access, ruleset, planned)
-    examination = pipeline.examine(
-        environment,
-        state_reader(settings, environment, sources.target_state),
-        read_live,
-        subscription_override=subscription,
-        live_source=source,
-        checks=checks,
-        finding_filter=finding_filter(settings, environment),
-        system_severity=Severity(settings.system_severity),
-    )
-    report = build_report(
-        environment.name,
-        planned,
-        examination.analysis,
-        findings=examination.finding_filter.apply(
-            policy_findings(planned_resources(planned), ruleset, "plan")
-        ).kept,
-        compare=comparison(examination.others, compare, sources.lives),
-        plan_source=str(plan),
-        generated_at=datetime.now(UTC),
-    )
+    on_plan = policy_findings(planned_resources(planned), ruleset, "plan")
+    made = plan_origin(plan, environment.name)
+    if plan_only:
+        report = build_report(
+            environment.name,
+            planned,
+            None,
+            findings=finding_filter(settings, environment)
+            .apply([*on_plan, *isolation_within_plan(settings, environment, plan_file)])
+            .kept,
+            notes=[*(o.line for o in ruleset.overrides), PLAN_ONLY_NOTE],
+            plan_source=str(plan),
+            generated_at=datetime.now(UTC),
+            commit=made.commit,
+            made_at=made.created_at,
+            plan_only=True,
+        )
+    else:
+        sources = parse_sources(environment.name, state, live, settings.environments)
+        access = AzureAccess(arm_endpoint, resource_graph, timeout, quiet=True)
+        read_live, source = live_reader(sources.target_live, environment.name, access)
+        examination = pipeline.examine(
+            environment,
+            state_reader(settings, environment, sources.target_state),
+            read_live,
+            subscription_override=subscription,
+            live_source=source,
+            checks=cli_checks(settings, sources, access, ruleset, planned),
+            finding_filter=finding_filter(settings, environment),
+            system_severity=Severity(settings.system_severity),
+        )
+        report = build_report(
+            environment.name,
+            planned,
+            examination.analysis,
+            findings=examination.finding_filter.apply(on_plan).kept,
+            compare=comparison(examination.others, compare, sources.lives),
+            plan_source=str(plan),
+            generated_at=datetime.now(UTC),
+            commit=made.commit,
+            made_at=made.created_at,
+        )
     html = next((t.path.name for t in targets if t.format == "html" and t.path), None)
     pointer = artifact or html or "audit.html"
 
     def render(target: Target) -> str:
+        if target.format == "table":
+            return render_terminal(report, terminal_for(target.to_stdout))
         if target.format == "markdown":
             return render_markdown(report, limit=max_bytes, artifact=pointer)
         if target.format == "sarif":
@@ -188,11 +236,19 @@ def audit(
             )
         return (render_html if target.format == "html" else render_json)(report)
 
-    write_reports(targets, render)
+    write_reports(targets, render, report.verdict)
     raise typer.Exit(report.exit_code)
 
 
-def load_plan(path: Path, environment: str) -> Plan:
+@dataclass(frozen=True)
+class PlanFile:
+    """A plan JSON file: the plan, and the state it was made against (`prior_state`)."""
+
+    plan: Plan
+    prior_state: StateDocument
+
+
+def load_plan(path: Path, environment: str) -> PlanFile:
     """The plan JSON at `path`; refused if its `environment` variable names another one."""
     if not path.exists():
         raise AzprovError(
@@ -206,7 +262,74 @@ def load_plan(path: Path, environment: str) -> Plan:
             f"{path} is a plan for environment {named!r}, not {environment!r}; "
             f"run `azprov audit --env {named}` or plan with {environment}.tfvars"
         )
-    return planned
+    # A plan made with no state yet has no prior_state: everything in it is a create.
+    return PlanFile(planned, state_from_document(doc, f"{path} (prior_state)"))
+
+
+PLAN_ONLY_NOTE = (
+    "isolation not checked against live Azure or the other environments (--plan-only): "
+    "only the plan and its prior_state were scanned, for references and tags that name "
+    "another environment"
+)
+
+
+def refuse_reads_beside_plan_only(
+    state: Sequence[str] | None, live: Sequence[str] | None, compare: str | None
+) -> None:
+    """--plan-only reads the plan alone; an option that would read more is a contradiction."""
+    options = {"--state": state, "--live": live, "--compare": compare}
+    given = [name for name, value in options.items() if value]
+    if given:
+        raise ConfigError(
+            f"--plan-only reads nothing but the plan; drop {' and '.join(given)}, "
+            "or drop --plan-only to read them"
+        )
+
+
+def isolation_within_plan(
+    settings: Settings, environment: Environment, plan_file: PlanFile
+) -> list[Finding]:
+    """Isolation findings from the plan and its prior_state alone.
+
+    The other environments are known by name and state key only (nothing of theirs is
+    read), so what is found is what the plan itself says: tags naming another environment,
+    and a state key shared with one.
+    """
+    target = EnvironmentData(
+        environment.name, environment.state_key, plan_file.prior_state, None, plan_file.plan
+    )
+    others = [
+        EnvironmentData(other.name, other.state_key)
+        for other in settings.environments.values()
+        if other.name != environment.name
+    ]
+    return isolation_findings(target, others, settings.shared)
+
+
+@dataclass(frozen=True)
+class PlanOrigin:
+    """When and from which commit a plan was made, as far as azprov can tell."""
+
+    commit: str | None = None
+    created_at: str | None = None
+
+
+def plan_origin(path: Path, environment: str) -> PlanOrigin:
+    """What `azprov plan` recorded beside the plan (`plan-meta.json`), else $GITHUB_SHA.
+
+    The record is used only when it is for this environment; an unreadable one is ignored,
+    because the audit does not depend on it.
+    """
+    meta_path = path.parent / META_FILE
+    if meta_path.is_file():
+        try:
+            meta = PlanMeta.from_json(meta_path.read_text(encoding="utf-8"), str(meta_path))
+        except (AzprovError, OSError, UnicodeDecodeError):
+            meta = None
+        if meta is not None and meta.environment == environment:
+            return PlanOrigin(meta.git_commit, meta.created_at)
+    sha = os.environ.get("GITHUB_SHA", "")
+    return PlanOrigin(sha if _COMMIT.fullmatch(sha) else None)
 
 
 def _variable(doc: Any, name: str) -> Any:

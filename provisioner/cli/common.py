@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from provisioner.analysers.policy import RuleSet, rules_for
 from provisioner.cli.sources import Sources, other_environments, snapshot_reader
-from provisioner.config import Environment, Settings, load_settings
+from provisioner.config import CONFIG_FILE, Environment, Settings, load_settings
 from provisioner.errors import AzprovError, ConfigError
 from provisioner.live import (
     DEFAULT_TIMEOUT_S,
@@ -36,12 +36,15 @@ from provisioner.model import Gate, Severity, clean_text, sanitize_text
 from provisioner.pipeline import Explain
 from provisioner.pipeline.checks import Checks
 from provisioner.pipeline.filter import FindingFilter
+from provisioner.reporters.terminal import Terminal
 from provisioner.state import StateDocument, load_state, parse_state
 from provisioner.state.plan import Plan
 from provisioner.terraform.configuration import lifecycle_ignores
 from provisioner.terraform.runner import Terraform
 
 stderr = Console(stderr=True, highlight=False)
+# `-o -`: stdout, for every command that writes a file.
+STDOUT = "-"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -53,9 +56,37 @@ class OutputFormat(StrEnum):
     markdown = "markdown"
 
 
-EnvOption = Annotated[
-    str, typer.Option("--env", "-e", help="Environment to work on, as named in azprov.toml.")
-]
+_ENV_HELP = "Environment to work on, as named in azprov.toml."
+_ENV_OPTION = typer.Option("--env", "-e", help=_ENV_HELP)
+EnvOption = Annotated[str, _ENV_OPTION]
+
+
+def describe_environments(root: Path = Path()) -> None:
+    """Name the environments in `--env`'s help: those `azprov.toml` in `root` declares, or
+    the defaults. Called when the app is built; a settings file that cannot be read keeps
+    the generic help (the command itself then reports the file's error)."""
+    try:
+        names = list(load_settings(None, root).environments)
+    except AzprovError:
+        _ENV_OPTION.help = _ENV_HELP
+        return
+    source = CONFIG_FILE if (root / CONFIG_FILE).is_file() else "the defaults; no azprov.toml here"
+    _ENV_OPTION.help = f"Environment to work on: {', '.join(names)} ({source})."
+
+
+# What the commands that read Azure or run terraform take from the environment besides
+# their options (shown under their help; `\b` keeps Click from rewrapping it).
+ENVIRONMENT_HELP = """Environment variables:
+
+\b
+  AZPROV_ACCESS_TOKEN    a bearer token for ARM; without it, sign-in is
+                         DefaultAzureCredential's: az login, AZURE_CLIENT_ID
+                         with AZURE_TENANT_ID and AZURE_CLIENT_SECRET or
+                         AZURE_FEDERATED_TOKEN_FILE, or a managed identity
+  AZPROV_BACKEND_<NAME>  a -backend-config setting for terraform init
+  COLUMNS                the terminal views' width (default: the terminal's)
+  NO_COLOR, FORCE_COLOR  no colour; colour even when stdout is not a terminal
+  CI                     when set, no progress display"""
 StateOption = Annotated[
     Path | None,
     typer.Option(
@@ -240,10 +271,18 @@ def state_reader(
 
     def from_terraform() -> StateDocument:
         terraform = Terraform(settings.terraform_dir, backend=settings.backend)
-        terraform.init(env.state_key)
-        return parse_state(terraform.show_state_json(), source=f"terraform show ({env.state_key})")
+        terraform.init(env.state_key)  # streams terraform's own output: progress enough
+        return shown_state(terraform, env)
 
     return from_terraform
+
+
+def shown_state(terraform: Terraform, env: Environment) -> StateDocument:
+    """The environment's state from `terraform show -json` (after `init`), with a spinner:
+    terraform prints nothing while it reads a large state."""
+    with working(f"reading {env.name}'s state (terraform show)"):
+        text = terraform.show_state_json()
+    return parse_state(text, source=f"terraform show ({env.state_key})")
 
 
 class _TerminalProgress:
@@ -261,14 +300,31 @@ class _TerminalProgress:
         self._progress.update(self._task, advance=1, description=clean_text(f"read {label}"))
 
 
+def shows_progress() -> bool:
+    """Progress is drawn on a terminal's stderr only: never into a log or a CI run."""
+    return stderr.is_terminal and not stderr.is_dumb_terminal and not os.environ.get("CI")
+
+
 @contextmanager
-def progress_for(quiet: bool) -> Iterator[_TerminalProgress | None]:
-    if quiet or not stderr.is_terminal or os.environ.get("CI"):
+def progress_for() -> Iterator[_TerminalProgress | None]:
+    """A bar counting Azure's lists and reads, on a terminal's stderr (else nothing)."""
+    if not shows_progress():
         yield None
         return
     columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=stderr, transient=True) as progress:
         yield _TerminalProgress(progress)
+
+
+@contextmanager
+def working(label: str) -> Iterator[None]:
+    """A spinner with `label` on a terminal's stderr while silent work runs (terraform
+    show, a GitHub post); it leaves no trace in the output."""
+    if not shows_progress():
+        yield
+        return
+    with stderr.status(clean_text(label)):
+        yield
 
 
 @dataclass(frozen=True)
@@ -281,6 +337,7 @@ class AzureAccess:
     arm_endpoint: str
     resource_graph: bool = True
     timeout_s: float = DEFAULT_TIMEOUT_S
+    # No table on the terminal to list the read's notes: they go to stderr instead.
     quiet: bool = False
     deadline: Deadline = field(init=False)
 
@@ -298,7 +355,7 @@ def azure_reader(access: AzureAccess) -> Callable[[Scope], Inventory]:
             arm_endpoint=access.arm_endpoint,
         )
         throttle = Throttle(workers=connection.workers, deadline=access.deadline)
-        with progress_for(access.quiet) as progress:
+        with progress_for() as progress:
             inventory = read_inventory(
                 ArmClient(connection, throttle),
                 scope,
@@ -338,6 +395,30 @@ def live_reader(
     if live is None:
         return azure_reader(access), "azure"
     return snapshot_reader(live, environment), str(live)
+
+
+def stdout_is_terminal() -> bool:
+    """Whether a person is reading stdout (not a pipe, a file or a job summary)."""
+    try:
+        return sys.stdout.isatty()
+    except (ValueError, AttributeError):  # closed, or replaced by something without one
+        return False
+
+
+def to_file(output: Path | None) -> Path | None:
+    """`-o FILE` as the file, `-o -` (or no -o) as None: stdout."""
+    return None if output is None or str(output) == STDOUT else output
+
+
+def terminal_for(to_stdout: bool) -> Terminal:
+    """How a terminal view is drawn: for stdout, as Rich sees the stream (a TTY or
+    FORCE_COLOR gets styles, NO_COLOR drops their colours, the width is COLUMNS, else the
+    terminal's, else 80); for a file, the same width without styles."""
+    console = Console(file=sys.stdout)
+    if not to_stdout:
+        return Terminal(width=console.width)
+    styled = console.is_terminal and not console.is_dumb_terminal
+    return Terminal(width=console.width, styled=styled, no_color=console.no_color)
 
 
 def say(line: str) -> None:

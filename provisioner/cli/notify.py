@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from provisioner.cli.common import EnvOption, reports_errors
+from provisioner.cli.common import EnvOption, reports_errors, working
 from provisioner.errors import ConfigError
 from provisioner.notify import (
     DEFAULT_API_URL,
@@ -92,8 +92,8 @@ def github(
 
     Examples:
 
+    \b
       azprov notify github --env prod --report drift-prod.json
-
       azprov notify github --env prod --report audit-prod.json --pr 42
     """
     if not _ENVIRONMENT.match(env):
@@ -101,8 +101,9 @@ def github(
     loaded = load_report(report, env)
     client = GitHub(os.environ.get("GITHUB_TOKEN", ""), repository, api_url or DEFAULT_API_URL)
     link = run_url(repository)
-    if pr is None:
-        outcome = sync_drift_issue(client, loaded, link)
-    else:
-        outcome = sync_pr_comment(client, loaded, pr, link)
+    with working(f"posting to GitHub ({repository})"):
+        if pr is None:
+            outcome = sync_drift_issue(client, loaded, link)
+        else:
+            outcome = sync_pr_comment(client, loaded, pr, link)
     typer.echo(f"azprov notify: {outcome.line()}")

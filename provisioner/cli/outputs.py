@@ -18,13 +18,12 @@ from typing import Annotated, Any
 
 import typer
 
-from provisioner.cli.common import emit
+from provisioner.cli.common import STDOUT, emit, say
 from provisioner.errors import ConfigError
 from provisioner.reporters.sarif import Locator, SourceLocation
 from provisioner.terraform.configuration import ResourceBlocks
 
 EXTENSIONS = {"table": "txt", "json": "json", "markdown": "md", "html": "html", "sarif": "sarif"}
-STDOUT = "-"
 _FORMAT_WORD = re.compile(r"^([A-Za-z]+)=(.*)$")
 
 
@@ -148,8 +147,14 @@ def report_targets(
     return targets
 
 
-def write_reports(targets: Sequence[Target], render: Callable[[Target], str]) -> None:
-    """Render every target first, then write the files and stdout."""
+def write_reports(
+    targets: Sequence[Target], render: Callable[[Target], str], verdict: str | None = None
+) -> None:
+    """Render every target first, then write the files and stdout.
+
+    When no report goes to stdout, the `verdict` line goes to stderr after the "wrote"
+    lines, so a run that writes files still says how it came out.
+    """
     texts = [(target, render(target)) for target in targets]
     for target, text in texts:
         if target.path is not None:
@@ -163,6 +168,8 @@ def write_reports(targets: Sequence[Target], render: Callable[[Target], str]) ->
     for target, text in texts:
         if target.path is None:
             emit(text, None)
+    if verdict and not any(target.to_stdout for target in targets):
+        say(verdict)
 
 
 def repository_root(start: Path) -> Path:

@@ -20,6 +20,8 @@ from provisioner.cli.common import (
     reports_errors,
     say,
     settings_and_env,
+    terminal_for,
+    working,
 )
 from provisioner.cli.tf_common import (
     VarOption,
@@ -79,9 +81,10 @@ def plan(
 
     Examples:
 
+    \b
       azprov plan --env test
-
-      azprov plan --env prod --var backend_image_tag=9b1d7aa --var frontend_image_tag=9b1d7aa
+      azprov plan --env prod \\
+        --var backend_image_tag=9b1d7aa --var frontend_image_tag=9b1d7aa
     """
     settings, environment = settings_and_env(config, env)
     variables = check_variables(var)
@@ -94,7 +97,8 @@ def plan(
     terraform = terraform_for(settings)
     terraform.init(environment.state_key)
     code = terraform.plan(environment.var_file, paths.planfile, variables)
-    text = terraform.show_plan_json(paths.planfile)
+    with working(f"reading the saved plan (terraform show {paths.planfile})"):
+        text = terraform.show_plan_json(paths.planfile)
     paths.plan_json.write_text(text, encoding="utf-8")
     parsed = parse_plan(text, source=str(paths.plan_json))
     meta = current_meta(settings, environment, has_changes=code == 2)
@@ -174,8 +178,8 @@ def apply(
 
     Examples:
 
+    \b
       azprov apply --env test
-
       azprov apply --env prod --yes
     """
     settings, environment = settings_and_env(config, env)
@@ -202,5 +206,5 @@ def apply(
         subscription_override=subscription,
         finding_filter=finding_filter(settings, environment),
     )
-    typer.echo(table.render(analysis, color=typer.get_text_stream("stdout").isatty()), nl=False)
+    typer.echo(table.render(analysis, terminal_for(to_stdout=True)), nl=False)
     raise typer.Exit(analysis.exit_code)

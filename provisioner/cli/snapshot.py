@@ -17,6 +17,7 @@ from provisioner.cli.common import (
     reports_errors,
     settings_and_env,
     state_reader,
+    to_file,
 )
 from provisioner.errors import AzprovError
 from provisioner.live import DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_S, snapshot_to_json
@@ -38,9 +39,13 @@ def snapshot(
     `***`, plus when and from which subscription they were read; it is written readable
     by its owner only. Replay it with `azprov verify --live FILE`.
 
-    Example:
+    Without -o (or with `-o -`) the JSON goes to stdout.
 
+    Examples:
+
+    \b
       azprov snapshot --env prod -o live.json
+      azprov snapshot --env prod -o - | gzip > live.json.gz
     """
     settings, environment = settings_and_env(config, env)
     resources = pipeline.state_resources(state_reader(settings, environment, state)())
@@ -48,11 +53,12 @@ def snapshot(
     scope = pipeline.scope_for(environment, resources, subscription_id)
     # Lists, not Resource Graph: a snapshot is evidence replayed without a confirming read,
     # so it records what ARM itself returned, never a possibly lagging index.
+    target = to_file(output)
     access = AzureAccess(
-        arm_endpoint, resource_graph=False, timeout_s=timeout, quiet=output is None
+        arm_endpoint, resource_graph=False, timeout_s=timeout, quiet=target is None
     )
     inventory = azure_reader(access)(scope)
-    emit(snapshot_to_json(inventory, environment.name), output, private=True)
+    emit(snapshot_to_json(inventory, environment.name), target, private=True)
     if inventory.unread:
         parts = "; ".join(f"{u.what} under {u.scope}: {u.reason}" for u in inventory.unread)
         raise AzprovError(f"snapshot is incomplete: could not read {parts}")

@@ -9,10 +9,10 @@ from typing import Annotated
 
 import typer
 
-from provisioner.cli.common import say
+from provisioner.cli.common import say, shown_state
 from provisioner.config import Environment, Settings
 from provisioner.errors import ConfigError
-from provisioner.state import StateDocument, parse_state
+from provisioner.state import StateDocument
 from provisioner.terraform.runner import Terraform
 
 VarOption = Annotated[
@@ -73,7 +73,7 @@ def terraform_state_reader(
     def read() -> StateDocument:
         if not initialized:
             terraform.init(env.state_key)
-        return parse_state(terraform.show_state_json(), source=f"terraform show ({env.state_key})")
+        return shown_state(terraform, env)
 
     return read
 

@@ -31,6 +31,7 @@ from provisioner.cli.common import (
     reports_errors,
     settings_and_env,
     state_reader,
+    terminal_for,
 )
 from provisioner.cli.outputs import (
     FormatsOption,
@@ -49,6 +50,7 @@ from provisioner.live import DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_S
 from provisioner.model import Severity
 from provisioner.pipeline.baseline import load_baseline, with_baseline
 from provisioner.reporters import FORMATS, sarif, table
+from provisioner.reporters.common import verdict
 
 VERIFY_FORMATS = ("table", "json", "markdown", "sarif")
 
@@ -91,16 +93,16 @@ def verify(
 
     Examples:
 
+    \b
       azprov verify --env prod
-
       azprov verify --env prod --state prod.tfstate --format json -o drift.json
-
       azprov verify --env prod -f markdown,json,sarif --output-dir reports
-
-      azprov verify --env prod -f json -o today.json --baseline yesterday.json --fail-on new
-
-      azprov verify --env prod --state examples/prod.tfstate.json --live examples/prod.live.json
-      --state test=examples/test.tfstate.json --live test=examples/test.live.json
+      azprov verify --env prod -f json -o today.json --baseline yesterday.json \\
+        --fail-on new
+      azprov verify --env prod \\
+        --state examples/prod.tfstate.json --live examples/prod.live.json \\
+        --state test=examples/test.tfstate.json \\
+        --live test=examples/test.live.json
     """
     settings, environment = settings_and_env(config, env)
     exit_gate = gate(fail_on, fail_on_severity, baseline)
@@ -138,13 +140,13 @@ def verify(
     analysis = replace(analysis, gate=exit_gate)
 
     def render(target: Target) -> str:
-        if target.format == "table" and target.to_stdout:
-            return table.render(analysis, color=typer.get_text_stream("stdout").isatty())
+        if target.format == "table":
+            return table.render(analysis, terminal_for(target.to_stdout))
         if target.format == "sarif":
             return sarif.render(
                 analysis, terraform_locator(settings.terraform_dir), information_uri()
             )
         return FORMATS[target.format](analysis)
 
-    write_reports(targets, render)
+    write_reports(targets, render, verdict(analysis))
     raise typer.Exit(analysis.exit_code)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import io
-
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from provisioner.model import Analysis, clean_text
+from provisioner.model import Analysis
 from provisioner.reporters.common import (
     explained,
     headline,
@@ -18,47 +15,59 @@ from provisioner.reporters.common import (
     suppressed_line,
     verdict,
 )
+from provisioner.reporters.terminal import Cell, Column, Kind, Terminal, draw, plain, table
 
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 
 
-def render(analysis: Analysis, color: bool = False, width: int = 120) -> str:
-    out = io.StringIO()
-    console = Console(file=out, force_terminal=color, no_color=not color, width=width)
-    console.print(_text(headline(analysis)))
+def render(analysis: Analysis, terminal: Terminal | None = None) -> str:
+    """The findings as a table that fits `terminal`'s width (80 columns, plain, by default).
+
+    Addresses and attribute paths fold only between their parts, values too where they
+    can (see `provisioner.reporters.terminal`).
+    """
+    terminal = terminal or Terminal()
+    shown: list[object] = [plain(headline(analysis))]
     if analysis.findings:
-        table = Table(show_lines=False, header_style="bold")
-        table.add_column("severity")
-        table.add_column("kind")
-        table.add_column("resource", ratio=3, overflow="fold")
-        table.add_column("attribute", ratio=2, overflow="fold")
-        table.add_column("state", ratio=2, overflow="fold")
-        table.add_column("Azure", ratio=2, overflow="fold")
-        attributed = any(f.attribution for f in analysis.findings)
-        if attributed:
-            table.add_column("changed by", ratio=3, overflow="fold")
-        for f in analysis.findings:
-            sev = f.severity.value
-            cells = [f.kind.value, resource_label(f), f.attribute or "", *state_and_azure(f)]
-            if attributed:
-                cells.append(f.attribution.who() if f.attribution else "")
-            table.add_row(Text(sev, style=SEVERITY_STYLE[sev]), *map(_text, cells))
-        console.print(table)
-    for f in explained(analysis):
-        console.print(_text(f"{f.kind.value}: {resource_label(f)}: {f.message}"))
-    for note in analysis.notes:
-        console.print(_text(f"note: {note}"))
-    for u in analysis.unread:
-        line = _text(f" {u.what} under {u.scope}: {u.reason}")
-        console.print(Text("could not read", style="red") + line)
+        shown.append(_findings_table(analysis, terminal))
+    shown += [
+        plain(f"{f.kind.value}: {resource_label(f)}: {f.message}") for f in explained(analysis)
+    ]
+    shown += [plain(f"note: {note}") for note in analysis.notes]
+    shown += [
+        Text("could not read", style="red") + plain(f" {u.what} under {u.scope}: {u.reason}")
+        for u in analysis.unread
+    ]
     if analysis.not_checked:
-        console.print(_text(not_checked_line(analysis)))
+        shown.append(plain(not_checked_line(analysis)))
     if held := suppressed_line(analysis):
-        console.print(_text(held))
-    console.print(Text(verdict(analysis), style="bold"))
-    return out.getvalue()
+        shown.append(plain(held))
+    shown.append(Text(verdict(analysis), style="bold"))
+    return draw(terminal, *shown)
 
 
-def _text(raw: str, style: str = "") -> Text:
-    """Text from Azure or a file for the terminal: no markup, no control characters."""
-    return Text(clean_text(raw), style=style)
+def _findings_table(analysis: Analysis, terminal: Terminal) -> Table:
+    attributed = any(f.attribution for f in analysis.findings)
+    columns = [
+        Column("severity", Kind.WORD),
+        Column("kind", Kind.WORD),
+        Column("resource", Kind.IDENTIFIER),
+        Column("attribute", Kind.IDENTIFIER),
+        Column("state"),
+        Column("Azure"),
+        *([Column("changed by")] if attributed else []),
+    ]
+    rows = []
+    for f in analysis.findings:
+        sev = f.severity.value
+        row: list[Cell] = [
+            Text(sev, style=SEVERITY_STYLE[sev]),
+            f.kind.value,
+            resource_label(f),
+            f.attribute or "",
+            *state_and_azure(f),
+        ]
+        if attributed:
+            row.append(f.attribution.who() if f.attribution else "")
+        rows.append(row)
+    return table(terminal, columns, rows)

@@ -128,6 +128,8 @@ class Plan:
     applyable: bool | None = None
     # Format 1.2: False when the plan leaves changes for a later run (-target, deferrals).
     complete: bool | None = None
+    # When Terraform made the plan (`timestamp`, written since Terraform 1.5), as given.
+    timestamp: str | None = None
 
     @property
     def changes(self) -> tuple[ResourceChange, ...]:
@@ -191,6 +193,7 @@ def plan_from_document(doc: Any, source: str = "plan JSON") -> Plan:
         errored=bool(at.optional(doc, "errored", bool)),
         applyable=at.optional(doc, "applyable", bool),
         complete=at.optional(doc, "complete", bool),
+        timestamp=at.optional(doc, "timestamp", str),
     )
 
 

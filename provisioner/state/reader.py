@@ -45,7 +45,12 @@ def parse_state(text: str, source: str) -> StateDocument:
     """
     if not text.strip():
         raise StateError(f"{source} is empty: expected Terraform state JSON")
-    doc = parse_json(text, source, StateError)
+    return state_from_document(parse_json(text, source, StateError), source)
+
+
+def state_from_document(doc: Any, source: str) -> StateDocument:
+    """The state in an already-decoded document (state, `show -json`, or a plan's
+    `prior_state`), with the same checks as `parse_state`."""
     if not isinstance(doc, dict):
         raise StateError(f"{source} is not a Terraform state: expected a JSON object")
     at = Where(source, StateError)

@@ -6,7 +6,8 @@ import pytest
 import responses
 
 from provisioner.live.snapshot import snapshot_to_json
-from provisioner.reporters import FORMATS
+from provisioner.reporters import FORMATS, table
+from provisioner.reporters.terminal import Terminal
 from tests.arm_fake import GRAPH_PATH, ArmFake, run_verify
 from tests.test_registry import FIXTURES_BY_TYPE, PATHS, _verify
 
@@ -31,8 +32,11 @@ def test_access_keys_are_never_read_and_never_shown(path: str) -> None:
     assert not [p for _, p in fake.calls if "listkeys" in p.lower()]
     posts = [p for method, p in fake.calls if method != "GET"]
     assert all(p.lower().endswith(GRAPH_PATH) for p in posts)  # the query, nothing else
-    for render in FORMATS.values():
-        report = render(analysis)
+    for name, render in FORMATS.items():
+        # the table as wide as its longest line, so no value is folded out of sight
+        report = (
+            table.render(analysis, Terminal(width=300)) if name == "table" else render(analysis)
+        )
         assert "minimum_tls_version" in report.replace("\\", "")  # Markdown escapes `_`
         assert not [k for k in (*STATE_KEYS, *BODY_KEYS) if k in report]
     snapshot = snapshot_to_json(run.inventory, "prod")  # what `azprov snapshot` writes

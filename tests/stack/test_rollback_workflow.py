@@ -17,7 +17,9 @@ from typing import Any
 import pytest
 
 from .test_workflows import (
+    AUDIT_ALL_FORMATS,
     Workflow,
+    calls,
     environment_name,
     fake_azprov,
     index_of,
@@ -126,7 +128,7 @@ def test_the_plan_is_audited_before_the_approval_and_applied_after_it(
     order = [
         at("az acr repository show"),
         at("terraform plan"),
-        at("--format markdown"),
+        at("azprov audit"),
         at("openssl enc"),
     ]
     assert order == sorted(order), "check images -> plan -> audit -> encrypt"
@@ -164,11 +166,10 @@ def test_plan_uses_the_chosen_environment_and_the_given_tag(rollback: Workflow) 
     assert '-var "frontend_image_tag=$IMAGE_TAG"' in script
     assert "-out=tfplan" in script
     assert "terraform show -json tfplan > tfplan.json" in script
-    assert re.search(
-        r'azprov audit --env "\$ENV_NAME" --plan \S*tfplan\.json --format markdown'
-        r' >> "\$GITHUB_STEP_SUMMARY"',
-        script,
-    )
+    # One read of Azure for the audit, every format from it, as deploy.yml's plan-prod.
+    assert len(re.findall(r"^\s*azprov audit ", script, re.M)) == 1
+    assert AUDIT_ALL_FORMATS.search(script), script
+    assert 'cat "audit/audit-$ENV_NAME.md" >> "$GITHUB_STEP_SUMMARY"' in script
 
 
 @pytest.mark.parametrize("env", ["test", "prod"])
@@ -285,11 +286,13 @@ def test_audit_passes_findings_to_the_reviewers_and_fails_on_errors(
     rollback: Workflow, tmp_path: Path, azprov_exit: int, step_fails: bool
 ) -> None:
     plan = rollback["jobs"]["plan"]
-    fake_azprov(tmp_path / "bin", azprov_exit)
+    log = fake_azprov(tmp_path / "bin", azprov_exit)
     summary = tmp_path / "summary.md"
     env = {"GITHUB_STEP_SUMMARY": str(summary), "ENV_NAME": "prod"}
-    for fragment in ("job summary", "html"):
-        code = run_step(step_named(plan, fragment), tmp_path, env)
-        assert (code != 0) == step_fails, fragment
+    code = run_step(step_named(plan, "audit the plan"), tmp_path, env)
+    assert (code != 0) == step_fails
+    assert len(calls(log)) == 1  # one read of Azure
     assert "audit --env prod" in summary.read_text(encoding="utf-8")
-    assert (tmp_path / "audit.html").exists()
+    assert (tmp_path / "audit" / "audit-prod.html").exists()
+    uploads = {s["with"]["name"]: s["with"]["path"] for s in uses(plan, "actions/upload-artifact")}
+    assert uploads["rollback-audit"] == "audit/"
