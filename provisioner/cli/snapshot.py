@@ -48,9 +48,9 @@ def snapshot(
       azprov snapshot --env prod -o - | gzip > live.json.gz
     """
     settings, environment = settings_and_env(config, env)
-    resources = pipeline.state_resources(state_reader(settings, environment, state)())
-    subscription_id = pipeline.subscription_of(resources, subscription)
-    scope = pipeline.scope_for(environment, resources, subscription_id)
+    ids = pipeline.state_ids(state_reader(settings, environment, state)())
+    subscription_id = pipeline.subscription_of(ids, subscription)
+    scope = pipeline.scope_for(environment, ids, subscription_id)
     # Lists, not Resource Graph: a snapshot is evidence replayed without a confirming read,
     # so it records what ARM itself returned, never a possibly lagging index.
     target = to_file(output)

@@ -19,6 +19,7 @@ from provisioner.pipeline.scope import (
     Scope,
     live_resources,
     scope_for,
+    state_ids,
     state_resources,
     subscription_of,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "examine",
     "live_resources",
     "scope_for",
+    "state_ids",
     "state_resources",
     "subscription_of",
     "verify",
@@ -161,8 +163,9 @@ def examine(
     finding_filter = finding_filter or FindingFilter.of(env)
     state = read_state()
     expected = state_resources(state)
-    subscription = subscription_of(expected, subscription_override)
-    inventory = read_live(scope_for(env, expected, subscription))
+    ids = [r.id for r in expected]
+    subscription = subscription_of(ids, subscription_override)
+    inventory = read_live(scope_for(env, ids, subscription))
     if expected and inventory.subscription_id.lower() != subscription.lower():
         raise AzprovError(
             f"the live data is from subscription {inventory.subscription_id}, "

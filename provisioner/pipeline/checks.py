@@ -17,7 +17,7 @@ from provisioner.config import Environment
 from provisioner.errors import AzprovError
 from provisioner.live import Inventory
 from provisioner.model import Finding, Resource, Unread
-from provisioner.pipeline.scope import Scope, scope_for, state_resources, subscription_of
+from provisioner.pipeline.scope import Scope, scope_for, state_ids, subscription_of
 from provisioner.state import StateDocument
 from provisioner.state.plan import Plan
 
@@ -91,10 +91,10 @@ def _read_other(other: OtherEnvironment, outcome: Outcome) -> EnvironmentData:
         outcome.notes.append(other.note)
     try:
         state = other.read_state()
-        resources = state_resources(state)
-        if other.read_live is None or not resources:
+        ids = state_ids(state)
+        if other.read_live is None or not ids:
             return EnvironmentData(name, key, state)
-        scope = scope_for(other.env, resources, subscription_of(resources, None))
+        scope = scope_for(other.env, ids, subscription_of(ids, None))
         inventory = other.read_live(scope)
     except AzprovError as exc:
         outcome.unread.append(Unread(f"environment {name}", "isolation check", str(exc)))
