@@ -525,8 +525,14 @@ def import_seconds(stderr: str) -> float:
 
 # Stages of a verify run, by the function that does them (inclusive time, outermost call).
 STAGES = (
-    ("state: read and normalize (load_state, state_resources)", ("load_state", "state_resources")),
-    ("live read: waiting on the pool and Resource Graph", ("read_inventory",)),
+    (
+        "state: read and normalize, both environments (load_state, state_resources)",
+        ("load_state", "parse_state", "state_resources"),
+    ),
+    (
+        "live read (read_inventory: waiting on the read pool, and redact_body as bodies arrive)",
+        ("read_inventory",),
+    ),
     ("redaction (redact_body)", ("redact_body",)),
     ("normalization (from_arm / flatten)", ("from_arm",)),
     ("JSON parsing (json.loads)", ("loads",)),

@@ -260,13 +260,13 @@ def _fresh_guids(member: Member, n: int, keep: Collection[str]) -> Member:
 
 
 def _subnet_copy(member: Member, n: int) -> Member:
-    """Subnets of one network: other names, and the next free /23s of its space."""
+    """Subnets of one network: other names, and another part of its space."""
     out = _suffixed(member, n)
     text = json.dumps(out.to_json())
 
     def shift(match: re.Match[str]) -> str:
         a, b, c, d = (int(x) for x in match.group(1).split("."))
-        return f"{a}.{b}.{(c + 2 * n) % 256}.{d}/{match.group(2)}"
+        return f"{a}.{b}.{(c + 16 * n) % 256}.{d}/{match.group(2)}"
 
     # Only private prefixes move: public addresses are the stack renaming's business.
     private = r"((?:10|172\.(?:1[6-9]|2\d|3[01])|192\.168)(?:\.\d{1,3}){2,3})/(\d{1,2})"
