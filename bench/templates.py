@@ -298,16 +298,7 @@ class Template:
         return self.copy_of(base, n)
 
     def copy_of(self, member: Member, n: int) -> Member:
-        if n == 0:
-            return member
-        spec = by_tf_type(member.tf_type)
-        arm_type = (spec.arm_type if spec else member.arm_type).lower()
-        made = _COPY_MAKERS.get(arm_type, _suffixed)(member, n)
-        if arm_type in _OWN_GUIDS:
-            made = _fresh_guids(made, n, self.keep)
-        if made.key == member.key:  # a maker that found nothing to vary
-            made = _suffixed(made, n)
-        return made
+        return copy_member(member, n, self.keep)
 
     def clone(self, members: list[Member], stack: Stack) -> list[Member]:
         """`members` renamed for `stack`, in one pass over their JSON text."""
@@ -317,6 +308,20 @@ class Template:
     def rename_text(self, text: str, stack: Stack) -> str:
         """Example-world names in `text` as `stack` spells them."""
         return self._rename.sub(stack.rename, text)
+
+
+def copy_member(member: Member, n: int, keep: Collection[str]) -> Member:
+    """Copy `n` of `member` (0: itself): another resource of its kind in the same stack."""
+    if n == 0:
+        return member
+    spec = by_tf_type(member.tf_type)
+    arm_type = (spec.arm_type if spec else member.arm_type).lower()
+    made = _COPY_MAKERS.get(arm_type, _suffixed)(member, n)
+    if arm_type in _OWN_GUIDS:
+        made = _fresh_guids(made, n, keep)
+    if made.key == member.key:  # a maker that found nothing to vary
+        made = _suffixed(made, n)
+    return made
 
 
 _COPY_MAKERS: dict[str, Callable[[Member, int], Member]] = {
@@ -338,12 +343,11 @@ def build_template(fixtures: FixtureSet) -> Template:
         raise ValueError("the benchmark needs the azurerm_resource_group fixture")
     assignment = next((m for m in fixtures.members if m.tf_type == ROLE_ASSIGNMENT_TYPE), None)
     keep = _kept_guids(fixtures)
-    draft = Template(fixtures, (), group, assignment, keep, (), re.compile("x"))
     members: list[Member] = []
     for member in fixtures.members:
         if member.tf_type == RESOURCE_GROUP_TYPE:
             continue
-        members += [draft.copy_of(member, n) for n in range(COPIES.get(member.tf_type, 1))]
+        members += [copy_member(member, n, keep) for n in range(COPIES.get(member.tf_type, 1))]
     keys = [m.key for m in members]
     if len(set(keys)) != len(keys):
         raise ValueError("two resources of the stack share an ID after copying")
@@ -361,12 +365,8 @@ def build_template(fixtures: FixtureSet) -> Template:
             rf"(?P<ip>{_IPV4})",
         ]
     )
-    return replace(
-        draft,
-        members=tuple(members),
-        public_ips=public,
-        _rename=re.compile(pattern, re.IGNORECASE),
-    )
+    return Template(fixtures, tuple(members), group, assignment, keep, public,
+                    re.compile(pattern, re.IGNORECASE))  # fmt: skip
 
 
 def _kept_guids(fixtures: FixtureSet) -> frozenset[str]:
