@@ -236,8 +236,8 @@ def generate(
     left_out, notes = _calibrate(tmpl, stacks[0])
     b = _Builder(subscription)
     applied: dict[str, set[str]] = {}
-    for group in groups:
-        _group(b, tmpl, Stack(tmpl, environment, subscription, group, -1, seed))
+    for g, group in enumerate(groups):
+        _group(b, tmpl, Stack(tmpl, environment, subscription, group, g, seed, kind="g"))
     for stack in stacks:
         extra = layout.extra // layout.stacks + (stack.index < layout.extra % layout.stacks)
         members = _stack(tmpl, stack, extra, left_out, applied)

@@ -49,6 +49,7 @@ FILLER = "azurerm_container_app"
 # range of one environment's firewall can hold another's addresses by accident.
 PUBLIC_BLOCKS = {"prod": "20.40.0.0", "test": "20.96.0.0"}
 IPS_PER_STACK = 64
+GROUP_SLOTS = 3000  # a group's own IPs come after those of this many stacks
 _GUID_TEXT = r"[0-9a-zA-Z]{8}-[0-9a-zA-Z]{4}-[0-9a-zA-Z]{4}-[0-9a-zA-Z]{4}-[0-9a-zA-Z]{12}"
 _GUID = re.compile(rf"(?<![\w-]){_GUID_TEXT}(?![\w-])")
 _ROLE_DEFINITION = re.compile(rf"roleDefinitions/({_GUID_TEXT})", re.IGNORECASE)
@@ -412,18 +413,20 @@ class Stack:
     group: str  # its resource group's name
     index: int  # across the environment
     seed: int = 0
+    kind: str = "b"  # `b`: a stack of resources; `g`: a resource group's own resources
 
     @property
     def token(self) -> str:
         """Stands in for `stockapp`: short, so names stay within Azure's length limits."""
-        return f"b{self.index:04d}"
+        return f"{self.kind}{self.index:04d}"
 
     def guid(self, original: str) -> str:
-        return stable_guid(self.seed, self.environment, self.index, original.lower())
+        return stable_guid(self.seed, self.environment, self.token, original.lower())
 
     def public_ip(self, n: int) -> str:
         base = ipaddress.IPv4Address(PUBLIC_BLOCKS.get(self.environment, "20.160.0.0"))
-        return str(base + self.index * IPS_PER_STACK + n + 1)
+        slot = self.index if self.kind == "b" else GROUP_SLOTS + self.index
+        return str(base + slot * IPS_PER_STACK + n + 1)
 
     def rename(self, match: re.Match[str]) -> str:
         kind = match.lastgroup or ""
