@@ -64,7 +64,8 @@ CONFIG = f"""# written by bench/run.py for one benchmark run
 [environments.{TARGET}]
 state_key = "{TARGET}.tfstate"
 var_file = "{TARGET}.tfvars"
-
+"""
+CONFIG_OTHER = f"""
 [environments.{OTHER}]
 state_key = "{OTHER}.tfstate"
 var_file = "{OTHER}.tfvars"
@@ -79,6 +80,8 @@ class Options:
     throttled_sizes: tuple[int, ...] = (1000,)
     page_size: int = 100
     other_size: int | None = None  # test's size; None: the same as prod's
+    # False: azprov runs without test (no isolation check), to see what the rest costs
+    with_other: bool = True
     state_mb: float = 50.0  # 0: skip the state-parsing measurement
     profile_size: int | None = 1000
     startup_runs: int = 5
@@ -366,10 +369,10 @@ class Files:
     other_live: Path
 
 
-def azprov_argv(files: Files, endpoint: str) -> list[str]:
+def azprov_argv(files: Files, endpoint: str, with_other: bool = True) -> list[str]:
+    other = ["--state", f"{OTHER}={files.other_state}", "--live", f"{OTHER}={files.other_live}"]
     return [sys.executable, "-m", "provisioner", "verify", "--env", TARGET,
-            "--state", str(files.state), "--state", f"{OTHER}={files.other_state}",
-            "--live", f"{OTHER}={files.other_live}",
+            "--state", str(files.state), *(other if with_other else []),
             "--arm-endpoint", endpoint, "--format", "json"]  # fmt: skip
 
 
@@ -442,7 +445,12 @@ class Bench:
         self.options = options
         self.ca = fake.write_ca(workdir / "fake-arm-ca.pem")
         self.env = child_env(self.ca)
-        (workdir / "azprov.toml").write_text(CONFIG, encoding="utf-8")
+        config = CONFIG + (CONFIG_OTHER if options.with_other else "")
+        (workdir / "azprov.toml").write_text(config, encoding="utf-8")
+
+    def azprov(self, files: Files) -> list[str]:
+        """The azprov command line for `files`, against the fake."""
+        return azprov_argv(files, self.fake.base_url, self.options.with_other)
 
     def run(self, runner: str, argv: list[str], throttle: bool) -> Run:
         self.fake.configure(throttle=throttle)
@@ -471,23 +479,26 @@ class Bench:
         mine: list[Run] = []
         theirs: list[Run] = []
         for i in range(self.options.repeat):
-            mine.append(self.run("azprov", azprov_argv(files, endpoint), throttle))
+            mine.append(self.run("azprov", self.azprov(files), throttle))
             log(_line(generated.size, throttle, i, mine[-1]))
             theirs.append(self.run("baseline", baseline_argv(files, endpoint), throttle))
             log(_line(generated.size, throttle, i, theirs[-1]))
+        planted = Planted.of(generated)
+        if not self.options.with_other:
+            planted = replace(planted, isolation=frozenset())
         return Case(generated.size, throttle, floor(generated, self.options.page_size),
-                    Planted.of(generated), tuple(mine), tuple(theirs))  # fmt: skip
+                    planted, tuple(mine), tuple(theirs))  # fmt: skip
 
     def warm_up(self) -> None:
         """One unmeasured run, so the first measured one does not pay for cold caches."""
         _, files = self.prepare(minimum_size())
-        self.run("azprov", azprov_argv(files, self.fake.base_url), throttle=False)
+        self.run("azprov", self.azprov(files), throttle=False)
 
     def startup(self, runs: int) -> Startup:
         """Start-up of `verify`: the imports of a real (small) run, the interpreter, --help."""
         _, files = self.prepare(minimum_size())
         imports, bare, help_wall, help_cpu = [], [], [], []
-        argv = azprov_argv(files, self.fake.base_url)
+        argv = self.azprov(files)
         for _ in range(runs):
             timed = spawn([argv[0], "-X", "importtime", *argv[1:]], self.env, self.workdir, 300)
             imports.append(import_seconds(timed.stderr))
@@ -502,7 +513,7 @@ class Bench:
         """Profile one unthrottled azprov run with pyinstrument (the main thread)."""
         session = self.workdir / f"azprov-{size}.pyisession"
         argv = [sys.executable, "-m", "pyinstrument", "-r", "pyisession", "-o", str(session),
-                "-m", "provisioner", *azprov_argv(files, self.fake.base_url)[3:]]  # fmt: skip
+                "-m", "provisioner", *self.azprov(files)[3:]]  # fmt: skip
         self.fake.configure(throttle=False)
         self.fake.reset()
         exited = spawn(argv, self.env, self.workdir, self.options.timeout_s)
@@ -890,6 +901,14 @@ def render(results: Results) -> str:
         "Resource Graph pages of 1,000; throttled runs: ARM's bucket (250 reads, +25/s) and "
         "Resource Graph's quota (15 per 5 s)",
         f"- runs: {o.repeat} of each runner per size and mode; values are the median (min–max)",
+        *(
+            []
+            if o.with_other
+            else [
+                "- **azprov ran without the other environment (test): no "
+                "isolation check** (`--no-other`)"
+            ]
+        ),
         f"- whole run: {results.duration_s / 60:.1f} min",
         "",
         "## Results",
@@ -1098,6 +1117,11 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         help="size of the other environment (test); default: the same as prod's",
     )
     add(
+        "--no-other",
+        action="store_true",
+        help="run azprov without test, so without the isolation check (what the rest costs)",
+    )
+    add(
         "--state-mb",
         type=float,
         default=Options.state_mb,
@@ -1139,7 +1163,8 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     return Options(
         sizes=args.sizes, repeat=args.repeat, latency_ms=args.latency_ms,
         throttled_sizes=tuple(s for s in args.throttled_sizes if s in args.sizes),
-        page_size=args.page_size, other_size=args.other_size, state_mb=args.state_mb,
+        page_size=args.page_size, other_size=args.other_size, with_other=not args.no_other,
+        state_mb=args.state_mb,
         profile_size=None if args.no_profile else args.profile,
         startup_runs=args.startup_runs, warmup=not args.no_warmup, output=args.output,
         workdir=args.workdir, command=shown.strip(), note=args.note,

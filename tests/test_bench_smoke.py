@@ -32,12 +32,15 @@ from bench.generate import (
 )
 from bench.run import (
     DEFAULT_OUTPUT,
+    Files,
     Options,
     Results,
+    azprov_argv,
     benchmark,
     child_env,
     floor,
     import_seconds,
+    parse_args,
     spawn,
     write_results,
 )
@@ -128,6 +131,15 @@ def test_report_has_the_table_the_targets_and_the_sources(smoke: tuple[str, Resu
     assert any(label.startswith("isolation") for label, _ in profile.stages)
     startup = results.startup
     assert startup is not None and startup.imports_s.median > 0 and startup.cpu_s > 0
+
+
+def test_without_the_other_environment_azprov_gets_no_isolation_check(tmp_path: Path) -> None:
+    options = parse_args(["--sizes", "1000", "--repeat", "1", "--no-other", "-o", "x.md"])
+    assert not options.with_other and options.sizes == (1000,) and options.repeat == 1
+    files = Files(tmp_path / "p.json", tmp_path / "t.json", tmp_path / "t.live.json")
+    alone = azprov_argv(files, "https://127.0.0.1:1", with_other=False)
+    assert not any(a.startswith("test=") for a in alone)
+    assert f"test={files.other_live}" in azprov_argv(files, "https://127.0.0.1:1")
 
 
 def test_start_up_counts_top_level_imports_once() -> None:
