@@ -265,12 +265,12 @@ def generate(
 
 
 def _tenant(tmpl: Template) -> str:
-    kept = sorted(tmpl.keep)
+    """The tenant the fixtures name (an identity carries it), for the fake's subscription."""
     for member in tmpl.members:
         tenant = (member.body.get("properties") or {}).get("tenantId")
         if isinstance(tenant, str) and tenant:
             return tenant
-    return kept[0] if kept else "00000000-0000-0000-0000-000000000000"
+    return "00000000-0000-0000-0000-000000000000"
 
 
 def _stack(
