@@ -3,9 +3,10 @@
 One GET per state resource, ten at a time (terraform's default parallelism), through the
 same ARM client azprov uses, with each type's api-version from azprov's registry. A
 refresh alone cannot see what was added by hand, so the baseline also makes the lists that
-find it: the generic `resources` list per resource group and every child list per parent
-(a server's firewall rules and databases). Its findings then come from azprov's own
-normalize and drift code, so both runners' reports compare one to one.
+find it: the generic `resources` list and the role assignments per resource group, and
+every child list per parent (a server's firewall rules and databases). Its findings then
+come from azprov's own normalize and drift code, so both runners' reports compare one to
+one.
 
 This is a generous baseline: terraform also calls `listSecrets` for each container app and
 lists each registry's replications, which are not modelled here.
@@ -30,7 +31,7 @@ from provisioner.analysers.drift import drift_findings
 from provisioner.live import ArmClient, Connection, credential_from_environment
 from provisioner.live.arm import ArmError, Body
 from provisioner.live.reads import Read as ListRead
-from provisioner.live.reads import child_reads, get_read, group_reads
+from provisioner.live.reads import child_reads, get_read, group_reads, scope_reads
 from provisioner.mapping.normalize import from_arm, from_state, lookups_for
 from provisioner.model import Coverage, Resource, ResourceId
 from provisioner.registry import by_arm_type, children_of
@@ -87,6 +88,7 @@ def refresh(arm: ArmClient, expected: Sequence[Resource], workers: int) -> Refre
     parents = [r.id for r in expected if children_of(r.arm_type)]
     subscription = arm.subscription_id
     lists = [group_reads(subscription, g)[1] for g in groups]  # each group's generic list
+    lists += [read for g in groups for read in scope_reads(subscription, g)]
     lists += [read for parent in parents for read in child_reads(parent)]
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -96,22 +98,24 @@ def refresh(arm: ArmClient, expected: Sequence[Resource], workers: int) -> Refre
         listed = [future.result() for future in list_futures]
 
     fetched = {r.id.key for r, read in zip(readable, got, strict=True) if read.error is None}
-    covered = {
-        (read.scope.lower(), read.what.lower())
-        for read, result in zip(lists, listed, strict=True)
-        if result.error is None
-    }
+    done = [(read, result) for read, result in zip(lists, listed, strict=True) if not result.error]
+    covered = {(read.scope.lower(), read.what.lower()) for read, _ in done if not read.subtree}
+    subtree = {(read.scope.lower(), read.what.lower()) for read, _ in done if read.subtree}
     # A typed GET body wins over the generic list's thinner copy of the same resource.
     bodies: dict[str, Body] = {}
-    for read in listed:
-        for body in read.bodies:
-            bodies.setdefault(str(body["id"]).lower(), body)
+    for read, result in done:
+        for body in result.bodies:
+            key = str(body["id"]).lower()
+            # A list at a group also returns what was assigned above it: not the group's.
+            if not read.subtree or key.startswith(read.scope.lower() + "/"):
+                bodies.setdefault(key, body)
     for read in got:
         for body in read.bodies:
             bodies[str(body["id"]).lower()] = body
     lookups = lookups_for(bodies.values())
     live = [from_arm(body, lookups) for body in bodies.values()]
-    drift = drift_findings(expected, live, Coverage(frozenset(covered), frozenset(fetched)))
+    coverage = Coverage(frozenset(covered), frozenset(fetched), frozenset(subtree))
+    drift = drift_findings(expected, live, coverage)
     errors = tuple(e for read in [*got, *listed] if (e := read.error) is not None)
     return Refresh(
         findings=tuple(

@@ -1,13 +1,17 @@
 """A local HTTPS fake of Azure Resource Manager and Resource Graph, for the benchmark.
 
 It serves one generated subscription the way ARM does: resource group GETs, the generic
-`resources` list, typed lists per resource group or subscription, child lists per parent
-(PostgreSQL firewall rules and databases), a GET per resource, `nextLink` paging, and
-Resource Graph's `POST /providers/Microsoft.ResourceGraph/resources` with `$skipToken`
-paging. Every request waits `latency_s` before it is answered, concurrently (one thread per
-connection, like a remote service that is slow but not busy). An optional token bucket
-throttles reads with ARM's numbers, and Resource Graph has its own quota. Requests are
-counted per route kind where they arrive, so a run's round trips are measured, not estimated.
+`resources` list (per resource group, and the subscription's filtered by a tag name),
+typed lists per resource group or subscription for any type, child lists per parent (a
+server's firewall rules and databases, a network's subnets), role assignments listed at a
+resource group (those at the group and under it), a GET per resource, `nextLink` paging,
+and Resource Graph's `POST /providers/Microsoft.ResourceGraph/resources` with `$skipToken`
+paging, whose `resources` table holds top-level resources only (not children, not role
+assignments: those live in other tables). Every request waits `latency_s` before it is
+answered, concurrently (one thread per connection, like a remote service that is slow but
+not busy). An optional token bucket throttles reads with ARM's numbers, and Resource Graph
+has its own quota. Requests are counted per route kind where they arrive, so a run's round
+trips are measured, not estimated.
 
 Standard library only, plus trustme for a certificate the client trusts through
 `REQUESTS_CA_BUNDLE`. The fake is read-only: writes and POST actions (`listSecrets`) are
@@ -31,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import trustme
 
@@ -50,6 +54,10 @@ RG_TYPE = "microsoft.resources/subscriptions/resourcegroups"
 GENERIC_FIELDS = ("id", "name", "type", "location", "tags", "kind", "sku", "identity", "managedBy")
 JSON_TYPE = "application/json; charset=utf-8"
 
+# Extension resource types: their IDs sit under the scope they apply to, and a list at a
+# resource group returns those at the group and under it.
+EXTENSION_TYPES = frozenset({"microsoft.authorization/roleassignments"})
+
 # Route kinds the counters use, in the order the report prints them.
 KINDS = (
     "graph",
@@ -58,6 +66,7 @@ KINDS = (
     "resources_list",
     "typed_list",
     "child_list",
+    "scope_list",
     "get",
     "child_get",
     "subscription",
@@ -149,6 +158,14 @@ def _parent_key(resource_id: str) -> str:
     return resource_id.lower().rsplit("/", 1)[0]
 
 
+def _extension_type(parts: list[str]) -> str | None:
+    """`ns/type` of an extension resource's (lower-case) ID parts, else None."""
+    if len(parts) >= 8 and parts[-4] == "providers":
+        found = f"{parts[-3]}/{parts[-2]}"
+        return found if found in EXTENSION_TYPES else None
+    return None
+
+
 class Index:
     """Lists and Resource Graph rows derived once from a `World`."""
 
@@ -168,6 +185,14 @@ class Index:
                 container_rows.append(self._graph_row(world.graph_bodies.get(key, body)))
                 continue
             if len(parts) < 8 or parts[4] != "providers":
+                continue
+            extension = _extension_type(parts)
+            if extension is not None:
+                # Listed at its resource group (at or under it) and at its own scope.
+                rg_key = "/".join(key.split("/")[:5])
+                self._add(f"{rg_key}/providers/{extension}", body)
+                if len(parts) > 8:
+                    self._add(_parent_key(key), body)
                 continue
             self._add(_parent_key(key), body)
             if len(parts) == 8:  # top-level: also in the generic lists, and indexed by ARG
@@ -221,6 +246,7 @@ class GraphQuery:
     a query over one table with no `or` and no `union`. Anything else (for example "these
     groups, or tagged for the environment") is answered with every row of the tables it
     names: the generated subscription holds nothing but the environment, so that is right.
+    The `resourcechanges` table is empty: the world has no change history.
     """
 
     resources: bool
@@ -239,10 +265,12 @@ class GraphQuery:
 
         bare = _STRING.sub(stash, text).lower()
         words = set(re.findall(r"[a-z_][a-z0-9_]*", bare))
+        if "resourcechanges" in words:
+            return cls(resources=False, containers=False)
         resources = "resources" in words
         containers = "resourcecontainers" in words
         if not resources and not containers:
-            resources = True
+            resources = True  # a query that names no table reads `resources`
         if "or" in words or "union" in words or (resources and containers):
             return cls(resources, containers)  # filters and columns could belong to one branch
         groups = _filter_values(bare, "resourcegroup", strings)
@@ -434,6 +462,10 @@ class FakeArm:
             return "resources_list"
         if parts[2] == "providers":
             return {4: "provider", 5: "typed_list"}.get(len(parts), "other")
+        if _extension_type([*parts, ""]) is not None:
+            return "scope_list"
+        if _extension_type(parts) is not None:
+            return "get"
         if len(parts) == 3:
             return "resource_group_list"
         if len(parts) == 4:
@@ -460,6 +492,8 @@ class FakeArm:
             return Answer(200, _dump({"id": path, "subscriptionId": parts[1], "state": "Enabled",
                                       "tenantId": index.world.tenant,
                                       "displayName": "azprov benchmark"}))  # fmt: skip
+        if len(parts) == 3 and parts[2] == "resources" and "$filter" in query:
+            return self._page(path, self._tagged(query["$filter"]), query)
         if len(parts) == 4 and parts[2] == "providers":
             return Answer(200, _dump(self._provider(path.strip("/").split("/")[3])))
         listing = len(parts) % 2 == 1
@@ -479,6 +513,16 @@ class FakeArm:
             name = path.strip("/").split("/")[-1]
             return error(404, "ResourceNotFound", f"The Resource '{name}' was not found.")
         return Answer(200, _dump(body))
+
+    def _tagged(self, odata: str) -> list[Body]:
+        """The subscription's resources carrying a tag: `$filter=tagName eq 'environment'`."""
+        found = re.fullmatch(r"\s*tagName\s+eq\s+'([^']*)'\s*", odata)
+        if found is None:
+            return []
+        name = found.group(1).lower()
+        key = f"{self._index.subscription_key}/resources"
+        return [b for b in self._index.lists.get(key, [])
+                if any(str(t).lower() == name for t in b.get("tags") or {})]  # fmt: skip
 
     def _provider(self, namespace: str) -> Body:
         """A resource provider's types and api-versions (clients ask for a type's version)."""
@@ -501,8 +545,9 @@ class FakeArm:
         start = int(token) if token.isdigit() else 0
         page: Body = {"value": items[start : start + size]}
         if start + size < len(items):
-            api = quote(query["api-version"])
-            page["nextLink"] = f"{self.base_url}{path}?api-version={api}&$skiptoken={start + size}"
+            params = {k: v for k, v in query.items() if k != "$skiptoken"}
+            params["$skiptoken"] = str(start + size)
+            page["nextLink"] = f"{self.base_url}{path}?{urlencode(params, quote_via=quote)}"
         return Answer(200, _dump(page))
 
     def _graph_query(self, raw: bytes) -> Answer:
