@@ -138,11 +138,18 @@ def _changed(
     spec: TypeSpec, expected: Resource, actual: Resource, unreadable: list[Unreadable]
 ) -> list[Finding]:
     out = []
-    for name in sorted(expected.attributes.keys() | actual.attributes.keys()):
+    want_all, got_all = expected.attributes, actual.attributes
+    # Most attributes are equal on both sides; only the others need a closer look.
+    differ = [
+        name
+        for name in want_all.keys() | got_all.keys()
+        if (want := want_all.get(name)) != got_all.get(name) or want is UNREADABLE
+    ]
+    for name in sorted(differ):
         entry = spec.entry(name)
         if entry is None or (isinstance(entry, Attr) and not entry.compare):
             continue
-        want, got = expected.attributes.get(name), actual.attributes.get(name)
+        want, got = want_all.get(name), got_all.get(name)
         if want is None and isinstance(entry, Attr):
             continue  # unset in the state: Azure's or the provider's default, not drift
         if UNREADABLE in (want, got):

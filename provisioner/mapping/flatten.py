@@ -40,18 +40,27 @@ def get_path(doc: Any, path: str | tuple[str, ...]) -> Any:
     return doc
 
 
+# Dotted paths split once: the same few hundred paths are followed for every resource.
+_STEPS: dict[str, tuple[str, ...]] = {}
+
+
+def _steps(path: str) -> tuple[str, ...]:
+    steps = _STEPS.get(path)
+    if steps is None:
+        steps = _STEPS[path] = tuple(path.split(".")) if path else ()
+    return steps
+
+
 def _lookup(doc: Any, path: str) -> Any:
     """Like `get_path`, but UNREADABLE when a step meets a value that cannot hold the next.
 
     Absent or null steps read as None (Azure omits what is unset); a string where an
     object belongs is a malformed document, not an absent value.
     """
-    if not path:
-        return doc
-    for step in path.split("."):
+    for step in _steps(path):
         if doc is None:
             return None
-        if isinstance(doc, Mapping):
+        if isinstance(doc, dict) or (not isinstance(doc, list) and isinstance(doc, Mapping)):
             doc = doc.get(step)
         elif isinstance(doc, list) and step.isdigit():
             doc = doc[int(step)] if int(step) < len(doc) else None
@@ -125,10 +134,16 @@ class Side:
         return entry.state if self.is_state else entry.arm
 
     def is_sensitive(self, path: str) -> bool:
-        if not self.sensitive:
-            return False
-        steps = path.split(".")
-        return any(".".join(steps[:n]) in self.sensitive for n in range(1, len(steps) + 1))
+        """Whether `path` or a block it sits in (`template.0` for `template.0.env.1`) is."""
+        sensitive = self.sensitive
+        while sensitive:
+            if path in sensitive:
+                return True
+            cut = path.rfind(".")
+            if cut < 0:
+                return False
+            path = path[:cut]
+        return False
 
 
 def flatten(entries: tuple[Entry, ...], doc: Any, side: Side) -> dict[str, Any]:
@@ -150,21 +165,23 @@ def _flatten(
     path_prefix: str,
     out: dict[str, Any],
 ) -> None:
+    # Where a value sits in the document matters only to match the paths marked sensitive.
+    track = bool(side.sensitive)
     for entry in entries:
         name = f"{name_prefix}.{entry.name}" if name_prefix else entry.name
-        path = side.path(entry)
+        path = entry.state if side.is_state else entry.arm
         raw = _lookup(doc, path)
-        abs_path = _join(path_prefix, path)
+        abs_path = _join(path_prefix, path) if track else ""
         if isinstance(entry, Attr):
             out[name] = _read_attr(entry, raw, side, abs_path)
         elif raw is UNREADABLE or (raw is not None and not _is_container(entry, raw)):
             out[name] = UNREADABLE  # tags as a list, containers as a string: not comparable
         elif isinstance(entry, MapOf):
             for key, value in sorted((raw or {}).items()):
-                item_path = _join(abs_path, key)
-                out[f"{name}[{key}]"] = (
-                    Sensitive.of(value) if side.is_sensitive(item_path) else _safe(value)
-                )
+                if track and side.is_sensitive(_join(abs_path, key)):
+                    out[f"{name}[{key}]"] = Sensitive.of(value)
+                else:
+                    out[f"{name}[{key}]"] = _safe(value)
         else:
             keys = []
             for index, item in enumerate(raw or ()):
@@ -174,7 +191,7 @@ def _flatten(
                     break
                 keys.append(str(key))
                 out[f"{name}[{key}]"] = True  # the member exists; its fields follow
-                item_path = _join(abs_path, str(index)) if side.is_state else ""
+                item_path = _join(abs_path, str(index)) if track and side.is_state else ""
                 _flatten(entry.attrs, item, side, f"{name}[{key}]", item_path, out)
             else:
                 out[name] = tuple(sorted(keys))

@@ -28,7 +28,7 @@ def _protected(attributes: dict[str, Any]) -> dict[str, Any]:
     but never shown: such a value is a policy finding, and must not become a leak too.
     """
     for name, value in attributes.items():
-        found = _ENV_VALUE.search(name)
+        found = _ENV_VALUE.search(name) if ".env[" in name else None
         if not (found and isinstance(value, str) and value):
             continue
         if secret_like_name(found["name"]) or carries_credentials(value):

@@ -45,9 +45,19 @@ def _redact_match(match: re.Match[str]) -> str:
     return head + REDACTED
 
 
+# What every pattern above needs to match, lower-cased: a text holding none of these cannot
+# hold a secret, and most of a body's strings (names, SKUs, locations, IDs) do not.
+_NEEDED = ("=", "://", "bearer", "basic", "gh", "github_pat_", "eyj", "-----begin")
+
+
 @lru_cache(maxsize=65536)
 def redact_text(text: str) -> str:
     """Replace secrets embedded in free text (connection strings, URLs, tokens) with `***`."""
+    # Only ASCII text is screened: Unicode case folding can match more than `lower()` finds.
+    if text.isascii():
+        folded = text.lower()
+        if not any(needed in folded for needed in _NEEDED):
+            return text
     return _SECRETS_IN_TEXT.sub(_redact_match, text)
 
 
@@ -206,21 +216,31 @@ def redact_body(value: Any, secret_context: bool = False) -> Any:
     member's `value` is hidden too, and so is the value of anything referring to Key
     Vault. Passwords and tokens inside other strings are redacted where they sit.
     """
-    if isinstance(value, Mapping):
+    # Exact type checks first: every body is decoded JSON, and this runs on each of its
+    # nodes, where an ABC isinstance check costs more than the rest of the work.
+    kind = type(value)
+    if kind is str:
+        return redact_text(value)
+    if kind is list:
+        return [redact_body(v, secret_context) for v in value]
+    if kind is dict or isinstance(value, Mapping):
         out: dict[str, Any] = {}
         hide_value = secret_context or "secretRef" in value or "keyVaultUrl" in value
         for key, sub in value.items():
             secret = is_secret_key(str(key))
-            value_hidden = hide_value and key == "value"
-            if sub not in (None, "") and (value_hidden or (secret and isinstance(sub, str))):
+            if sub is None or sub == "":
+                out[key] = sub
+            elif (hide_value and key == "value") or (secret and isinstance(sub, str)):
                 out[key] = REDACTED
+            elif type(sub) is str:
+                out[key] = redact_text(sub)
             else:
                 out[key] = redact_body(sub, secret and isinstance(sub, list | dict))
         return out
+    if isinstance(value, str):  # a str subclass
+        return redact_text(value)
     if isinstance(value, list):
         return [redact_body(v, secret_context) for v in value]
-    if isinstance(value, str):
-        return redact_text(value)
     return value
 
 

@@ -114,8 +114,8 @@ def _v4_sensitive(paths: list[Any]) -> Iterator[str]:
         steps = path if isinstance(path, list) else [path]
         parts = []
         for step in steps:
-            value = step.get("value") if isinstance(step, Mapping) else None
-            if isinstance(value, Mapping):  # index steps wrap the key: {"value": 0, ...}
+            value = step.get("value") if isinstance(step, dict) else None
+            if isinstance(value, dict):  # index steps wrap the key: {"value": 0, ...}
                 value = value.get("value")
             parts.append(str(value))
         if parts:
