@@ -57,7 +57,8 @@ class ArmFake:
     requests: list[str] = field(default_factory=list)  # paths, in order
     calls: list[tuple[str, str]] = field(default_factory=list)  # (method, path)
     # Path suffix (lower case) -> responses served once each, in order, before the real one;
-    # status 0 drops the connection instead.
+    # status 0 drops the connection instead. GRAPH_PATH scripts the inventory's queries,
+    # CHANGES the change records' (the two are sent side by side).
     scripted: dict[str, list[Canned]] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)  # added to every response
     # Resource Graph: rows a page holds at most (the client asks for `$top`).
@@ -113,8 +114,13 @@ class ArmFake:
 
     def _respond(self, request: Any, path: str, query: dict[str, list[str]]) -> Canned:
         lower = path.lower()
+        changes = (
+            request.method == "POST"
+            and lower.endswith(GRAPH_PATH)
+            and _is_changes(json.loads(request.body)["query"])
+        )
         for suffix, queue in self.scripted.items():
-            if lower.endswith(suffix) and queue:
+            if (suffix == CHANGES if changes else lower.endswith(suffix)) and queue:
                 return queue.pop(0)
         for suffix, (status, body) in self.failures.items():
             if lower.endswith(suffix):
@@ -321,6 +327,10 @@ def _kql_list(kql: str, column: str) -> set[str]:
     """The lower-cased string literals of `column in~ ('a', 'b')`."""
     found = re.search(rf"\b{column}\s+in~\s*\(([^)]*)\)", kql)
     return {s.lower() for s in re.findall(r"'([^']*)'", found.group(1))} if found else set()
+
+
+# The `scripted` key of Resource Graph's change-records query.
+CHANGES = "resourcechanges"
 
 
 def _is_changes(kql: str) -> bool:

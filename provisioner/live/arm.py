@@ -26,6 +26,7 @@ from azure.core.pipeline.transport import HttpTransport, RequestsTransport
 from azure.core.rest import HttpRequest, HttpResponse
 
 from provisioner import __version__
+from provisioner.input_files import MAX_DEPTH, nesting_depth
 from provisioner.live.throttle import (
     DEFAULT_TIMEOUT_S,
     ReadOnlyPolicy,
@@ -41,9 +42,6 @@ GRAPH_PATH = "/providers/Microsoft.ResourceGraph/resources"
 GRAPH_API_VERSION = "2021-03-01"
 # A list longer than this many pages is not an environment; a `nextLink` loop is cut here.
 MAX_PAGES = 200
-# Deeper JSON than this is not an ARM body (and would exhaust Python's recursion limit).
-MAX_DEPTH = 200
-
 Body = dict[str, Any]
 
 
@@ -210,7 +208,9 @@ class ArmClient:
             doc = json.loads(text) if text.strip() else None
         except (ValueError, RecursionError):
             doc = _NOT_JSON
-        if doc is _NOT_JSON or doc is None or _too_deep(doc):
+        # Deeper JSON than a file azprov reads is not an ARM body either (and a snapshot
+        # could not hold it).
+        if doc is _NOT_JSON or doc is None or nesting_depth(doc) > MAX_DEPTH:
             what = "is not JSON" if doc is _NOT_JSON or doc is None else "is nested too deeply"
             raise MalformedResponse(
                 response.status_code, f"the answer to {_path(response.request.url)} {what}"
@@ -219,20 +219,6 @@ class ArmClient:
 
 
 _NOT_JSON = object()
-
-
-def _too_deep(doc: Any) -> bool:
-    """Whether `doc` nests deeper than MAX_DEPTH (checked without recursion)."""
-    stack: list[tuple[Any, int]] = [(doc, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            return True
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, dict | list))
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node if isinstance(v, dict | list))
-    return False
 
 
 def _error(response: HttpResponse) -> ArmError:

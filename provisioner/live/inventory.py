@@ -171,9 +171,14 @@ def read_inventory(
     """
     taken_at = clock().isoformat(timespec="seconds").replace("+00:00", "Z")
     reader = _Reader(arm, scope, progress or _Quiet())
-    method = reader.run(resource_graph)
-    unknown = reader.unknown()  # adds an `unread` line for each
-    changes = reader.read_changes() if attribution else None
+    with ThreadPoolExecutor(max_workers=1) as side:
+        # Who made each change is asked beside the inventory, for the groups known now;
+        # after it, when requests go one at a time (the inventory comes first).
+        beside = attribution and arm.connection.workers > 1
+        early = side.submit(query_changes, arm, reader.groups) if beside else None
+        method = reader.run(resource_graph)
+        unknown = reader.unknown()  # adds an `unread` line for each
+        changes = reader.read_changes(early) if attribution else None
     return Inventory(
         subscription_id=scope.subscription_id,
         taken_at=taken_at,
@@ -371,20 +376,26 @@ class _Reader:
 
     # -- the result ----------------------------------------------------------------------
 
-    def read_changes(self) -> tuple[dict[str, Any], ...] | None:
-        """The change records of every group read (tagged resources' groups included)."""
+    def read_changes(
+        self, early: Future[list[dict[str, Any]]] | None
+    ) -> tuple[dict[str, Any], ...] | None:
+        """The change records of every group read: `early`'s, for the groups known before
+        reading (without it, read now), and those of groups only tagged resources revealed."""
         if self.graph_refused is not None:
             return None  # the note that says so is the fallback's
-        why = "changes are not attributed (who made them is not shown)"
-        groups = {*self.groups}
-        for key in self.bodies:
-            group = ResourceId.parse(key).resource_group
-            if group:
-                groups.add(group)
+        asked = {g.lower() for g in self.groups} if early is not None else set()
+        revealed: dict[str, str] = {}
+        for group in [*self.groups, *(ResourceId.parse(k).resource_group for k in self.bodies)]:
+            if group and group.lower() not in asked:
+                revealed.setdefault(group.lower(), group)
         try:
-            return tuple(query_changes(self.arm, sorted(groups, key=str.lower)))
+            records = early.result() if early is not None else []
+            if revealed:
+                records = [*records, *query_changes(self.arm, sorted(revealed.values()))]
+            return tuple(records)
         except (AzureError, IncompleteResult, ValueError) as exc:
             _raise_if_fatal(exc)
+            why = "changes are not attributed (who made them is not shown)"
             reason = _one_line(exc)
             self.notes.append(f"{why}: {GRAPH}'s resourcechanges table was not read ({reason})")
             return None

@@ -259,6 +259,9 @@ class ThrottlePolicy(HTTPPolicy[Any, Any]):
             throttle.check_time()
             throttle.acquire(quota)
             left = throttle.left_s()
+            if left <= 0:  # the deadline passed while this request waited for a slot
+                throttle.release()
+                throttle.check_time()
             request.context.options["connection_timeout"] = max(0.1, min(CONNECT_TIMEOUT_S, left))
             request.context.options["read_timeout"] = max(0.1, min(READ_TIMEOUT_S, left))
             try:

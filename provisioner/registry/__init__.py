@@ -16,7 +16,7 @@ import importlib
 import json
 import pkgutil
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -76,8 +76,12 @@ def for_body(body: Mapping[str, Any]) -> TypeSpec | None:
 
 def children_of(parent_arm_type: str) -> tuple[TypeSpec, ...]:
     """The types listed under each resource of `parent_arm_type` (a server's firewall rules)."""
-    wanted = parent_arm_type.lower()
-    return tuple(s for s in TYPES if (s.listed.parent or "").lower() == wanted)
+    return _children_of(parent_arm_type.lower())
+
+
+@cache
+def _children_of(parent_arm_type: str) -> tuple[TypeSpec, ...]:
+    return tuple(s for s in TYPES if (s.listed.parent or "").lower() == parent_arm_type)
 
 
 def listed_at(placement: Placement) -> tuple[TypeSpec, ...]:
@@ -120,9 +124,19 @@ def builtin_role_name(role_definition_id: str) -> str | None:
 
 def canonical_id(raw: str | ResourceId) -> ResourceId:
     """The ID in the form the azurerm importer accepts: keywords and type names canonical."""
-    rid = raw if isinstance(raw, ResourceId) else ResourceId.parse(raw)
+    return _canonical(raw) if isinstance(raw, ResourceId) else _canonical_text(raw)
+
+
+def _canonical(rid: ResourceId) -> ResourceId:
     known = _known_names().get(rid.arm_type.lower())
     return rid.with_type_casing(known[0]) if known else rid
+
+
+# By text only: IDs compare case-insensitively, and a cached equal ID could be spelled
+# differently from the one asked about.
+@lru_cache(maxsize=1 << 16)
+def _canonical_text(raw: str) -> ResourceId:
+    return _canonical(ResourceId.parse(raw))
 
 
 __all__ = [
