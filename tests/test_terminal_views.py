@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import responses
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from rich.cells import cell_len
 from rich.console import Console
@@ -76,6 +76,7 @@ IDENTIFIERS = st.text(alphabet='abcdefgh_.-[]"0 ', min_size=1, max_size=90)
 
 
 @given(IDENTIFIERS, st.integers(min_value=1, max_value=60))
+@example("00000000000  0", 11)  # two spaces at a break: none starts the next line
 def test_an_identifier_folds_between_pieces_or_shortens_a_piece(text: str, width: int) -> None:
     lines = fold(text, width)
     assert all(cell_len(line) <= width for line in lines)

@@ -99,6 +99,8 @@ def fold(text: str, width: int, keep_whole: bool = False) -> list[str]:
         if line and cell_len(line + piece.rstrip()) > width:
             lines.append(line.rstrip())
             line = ""
+        if not line and lines and not piece.strip():
+            continue  # spaces at a break are dropped, not carried to the next line
         if line or cell_len(piece.rstrip()) <= width:
             line += piece
         elif keep_whole:
