@@ -266,3 +266,20 @@ def test_one_pool_sized_to_the_workers() -> None:
     adapter = session.get_adapter("https://management.azure.com/")
     assert adapter.poolmanager.connection_pool_kw["maxsize"] == 16
     assert adapter.max_retries.total is False  # retries are the throttle's alone
+
+
+@pytest.mark.parametrize(("no_proxy", "proxied"), [("", True), ("management.azure.com", False)])
+def test_proxy_and_ca_bundle_come_from_the_environment_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, no_proxy: str, proxied: bool
+) -> None:
+    bundle = tmp_path / "corporate-ca.pem"
+    bundle.write_text("not read until a request is made\n")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp.example:3128")
+    monkeypatch.setenv("NO_PROXY", no_proxy)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    arm = ArmClient(Connection("sub", StaticTokenCredential("t")))
+    transport = arm.transport
+    assert transport.session.trust_env is False  # type: ignore[attr-defined]
+    proxies = transport.session.proxies  # type: ignore[attr-defined]
+    assert (proxies.get("https") == "http://proxy.corp.example:3128") is proxied
+    assert transport.connection_config.verify == str(bundle)
