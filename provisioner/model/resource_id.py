@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
 
 _KEYWORDS = {"subscriptions": "subscriptions", "resourcegroups": "resourceGroups"}
 
@@ -35,26 +34,41 @@ class ResourceId:
     @classmethod
     def parse(cls, raw: str) -> ResourceId:
         """Parse `raw`, raising ValueError when it is not a subscription-scoped ARM ID."""
-        return _parse(raw)
+        parts = [p for p in raw.strip().split("/") if p]
+        if len(parts) < 2 or parts[0].lower() != "subscriptions" or len(parts) % 2:
+            raise ValueError(f"not an Azure resource ID: {raw!r}")
+        out: list[str] = []
+        i = 0
+        while i < len(parts):
+            word = parts[i]
+            if word.lower() == "providers":
+                if i + 1 >= len(parts):
+                    raise ValueError(f"not an Azure resource ID: {raw!r}")
+                out += ["providers", parts[i + 1]]
+                i += 2
+                continue
+            out += [_KEYWORDS.get(word.lower(), word), parts[i + 1]]
+            i += 2
+        return cls("/" + "/".join(out))
 
-    @cached_property
-    def _parts(self) -> tuple[str, ...]:
-        return tuple(self.text.strip("/").split("/"))
+    @property
+    def _parts(self) -> list[str]:
+        return self.text.strip("/").split("/")
 
-    @cached_property
+    @property
     def subscription_id(self) -> str:
         return self._parts[1]
 
-    @cached_property
+    @property
     def resource_group(self) -> str | None:
         parts = self._parts
         return parts[3] if len(parts) >= 4 and parts[2] == "resourceGroups" else None
 
-    @cached_property
+    @property
     def name(self) -> str:
         return self._parts[-1]
 
-    @cached_property
+    @property
     def arm_type(self) -> str:
         """`Microsoft.App/containerApps`, `Microsoft.Resources/resourceGroups`, ..."""
         parts = self._parts
@@ -87,24 +101,3 @@ class ResourceId:
         for type_name, name in zip(types, names, strict=True):
             rebuilt += [type_name, name]
         return ResourceId("/" + "/".join(rebuilt))
-
-
-# Each ID is met many times (in the state, in Azure, in other resources' values).
-@lru_cache(maxsize=1 << 16)
-def _parse(raw: str) -> ResourceId:
-    parts = [p for p in raw.strip().split("/") if p]
-    if len(parts) < 2 or parts[0].lower() != "subscriptions" or len(parts) % 2:
-        raise ValueError(f"not an Azure resource ID: {raw!r}")
-    out: list[str] = []
-    i = 0
-    while i < len(parts):
-        word = parts[i]
-        if word.lower() == "providers":
-            if i + 1 >= len(parts):
-                raise ValueError(f"not an Azure resource ID: {raw!r}")
-            out += ["providers", parts[i + 1]]
-            i += 2
-            continue
-        out += [_KEYWORDS.get(word.lower(), word), parts[i + 1]]
-        i += 2
-    return ResourceId("/" + "/".join(out))

@@ -16,7 +16,7 @@ import importlib
 import json
 import pkgutil
 from collections.abc import Mapping
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -124,19 +124,9 @@ def builtin_role_name(role_definition_id: str) -> str | None:
 
 def canonical_id(raw: str | ResourceId) -> ResourceId:
     """The ID in the form the azurerm importer accepts: keywords and type names canonical."""
-    return _canonical(raw) if isinstance(raw, ResourceId) else _canonical_text(raw)
-
-
-def _canonical(rid: ResourceId) -> ResourceId:
+    rid = raw if isinstance(raw, ResourceId) else ResourceId.parse(raw)
     known = _known_names().get(rid.arm_type.lower())
     return rid.with_type_casing(known[0]) if known else rid
-
-
-# By text only: IDs compare case-insensitively, and a cached equal ID could be spelled
-# differently from the one asked about.
-@lru_cache(maxsize=1 << 16)
-def _canonical_text(raw: str) -> ResourceId:
-    return _canonical(ResourceId.parse(raw))
 
 
 __all__ = [
