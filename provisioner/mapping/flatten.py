@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from provisioner.model import UNREADABLE, Sensitive, redact_text
-from provisioner.registry.spec import Attr, Each, Entry, Lookups, MapOf
+from provisioner.registry.spec import Attr, Each, Entry, Lookups, MapOf, exact, same
 
 
 def get_path(doc: Any, path: str | tuple[str, ...]) -> Any:
@@ -204,7 +204,7 @@ def _is_container(entry: Each | MapOf, raw: Any) -> bool:
 def _read_attr(entry: Attr, raw: Any, side: Side, abs_path: str) -> Any:
     if raw is UNREADABLE:
         return UNREADABLE
-    if raw is not None and raw != "" and not side.is_state:
+    if raw is not None and raw != "" and not side.is_state and entry.convert is not same:
         try:
             raw = entry.convert(raw, side.lookups)
         except (TypeError, ValueError, AttributeError):
@@ -216,5 +216,7 @@ def _read_attr(entry: Attr, raw: Any, side: Side, abs_path: str) -> Any:
     value = coerce(raw, entry.kind)
     if value is UNREADABLE:
         return UNREADABLE
-    value = _safe(entry.canon(value))
-    return Sensitive.of(value) if side.is_state and side.is_sensitive(abs_path) else value
+    if entry.canon is not exact:
+        value = entry.canon(value)
+    value = redact_text(value) if type(value) is str else _safe(value)
+    return Sensitive.of(value) if side.sensitive and side.is_sensitive(abs_path) else value
