@@ -126,7 +126,12 @@ def other_environments(
                 f"isolation against {name} used its state only: pass --live {name}=FILE "
                 "for what runs there"
             )
-        others.append(OtherEnvironment(env, state_reader(env, state_file), read_live, note=note))
+        offline = state_file is not None and (live_file is not None or read_live is None)
+        others.append(
+            OtherEnvironment(
+                env, state_reader(env, state_file), read_live, note=note, offline=offline
+            )
+        )
     return others
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +14,7 @@ from provisioner.config import Environment
 from provisioner.errors import AzprovError
 from provisioner.live import Inventory
 from provisioner.model import Analysis, Finding, Resource, ResourceId, Severity, Unread
-from provisioner.pipeline.checks import Checks, run_checks
+from provisioner.pipeline.checks import Checks, read_other, run_checks
 from provisioner.pipeline.filter import FindingFilter, unmatched_ignores
 from provisioner.pipeline.scope import (
     Scope,
@@ -161,11 +162,16 @@ def examine(
     Activity Log) is asked about drift Resource Graph's change records did not explain.
     """
     finding_filter = finding_filter or FindingFilter.of(env)
+    checks = checks or Checks()
     state = read_state()
-    expected = state_resources(state)
-    ids = [r.id for r in expected]
+    ids = state_ids(state)
     subscription = subscription_of(ids, subscription_override)
-    inventory = read_live(scope_for(env, ids, subscription))
+    with ThreadPoolExecutor(max_workers=1) as side:
+        reading = side.submit(read_live, scope_for(env, ids, subscription))
+        # While Azure answers: the state normalized, the other environments' files read.
+        expected = state_resources(state)
+        read_already = {o.env.name: read_other(o) for o in checks.others if o.offline}
+        inventory = reading.result()
     if expected and inventory.subscription_id.lower() != subscription.lower():
         raise AzprovError(
             f"the live data is from subscription {inventory.subscription_id}, "
@@ -175,7 +181,7 @@ def examine(
     inventory, drift = confirmed.inventory, confirmed.drift
     # A resource read only in part (its typed read failed) is judged by no rule.
     live = [r for r in confirmed.live if r.id.key not in inventory.unknown]
-    outcome = run_checks(env, state, expected, live, inventory, checks or Checks())
+    outcome = run_checks(env, state, expected, live, inventory, checks, read_already)
     unread = [*inventory.unread, *outcome.unread]
     if drift.unknown and not inventory.unread:
         unread.append(Unread("state", "resources", "not covered: " + ", ".join(drift.unknown)))

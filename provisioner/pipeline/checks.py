@@ -8,7 +8,7 @@ must never read as a clean one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from provisioner.analysers.isolation import EnvironmentData, isolation_findings
@@ -32,6 +32,18 @@ class OtherEnvironment:
     # Why the environment is left out entirely, or (`note`) read only in part.
     skipped: str | None = None
     note: str | None = None
+    # Read from files alone (no terraform, no Azure, nothing shown while reading): it can
+    # be read while the target's reads are in flight.
+    offline: bool = False
+
+
+@dataclass(frozen=True)
+class OtherRead:
+    """What was read of one other environment, and what to say about it."""
+
+    data: EnvironmentData
+    notes: tuple[str, ...] = ()
+    unread: tuple[Unread, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,8 +72,10 @@ def run_checks(
     live: Sequence[Resource] | None,
     inventory: Inventory | None,
     checks: Checks,
+    read_already: Mapping[str, OtherRead] | None = None,
 ) -> Outcome:
-    """Policy on the live resources, and isolation of `env` from every other environment."""
+    """Policy on the live resources, and isolation of `env` from every other environment
+    (those in `read_already`, by name, are not read again)."""
     outcome = Outcome()
     if checks.policy is not None:
         outcome.notes += [override.line for override in checks.policy.overrides]
@@ -76,28 +90,31 @@ def run_checks(
             inventory.bodies if inventory is not None else None,
             checks.plan,
         )
-        outcome.others = [_read_other(other, outcome) for other in checks.others]
+        for other in checks.others:
+            read = (read_already or {}).get(other.env.name) or read_other(other)
+            outcome.others.append(read.data)
+            outcome.notes += read.notes
+            outcome.unread += read.unread
         role_names = inventory.role_names if inventory is not None else None
         outcome.findings += isolation_findings(target, outcome.others, checks.shared, role_names)
     return outcome
 
 
-def _read_other(other: OtherEnvironment, outcome: Outcome) -> EnvironmentData:
+def read_other(other: OtherEnvironment) -> OtherRead:
+    """Its state and, where there is a way to, its live side; or why it was not read."""
     name, key = other.env.name, other.env.state_key
     if other.skipped or other.read_state is None:
-        outcome.notes.append(other.skipped or f"isolation not checked against {name}")
-        return EnvironmentData(name, key)
-    if other.note:
-        outcome.notes.append(other.note)
+        why = other.skipped or f"isolation not checked against {name}"
+        return OtherRead(EnvironmentData(name, key), (why,))
+    notes = (other.note,) if other.note else ()
     try:
         state = other.read_state()
         ids = state_ids(state)
         if other.read_live is None or not ids:
-            return EnvironmentData(name, key, state)
+            return OtherRead(EnvironmentData(name, key, state), notes)
         scope = scope_for(other.env, ids, subscription_of(ids, None))
         inventory = other.read_live(scope)
     except AzprovError as exc:
-        outcome.unread.append(Unread(f"environment {name}", "isolation check", str(exc)))
-        return EnvironmentData(name, key)
-    outcome.unread += inventory.unread
-    return EnvironmentData(name, key, state, inventory.bodies)
+        unread = Unread(f"environment {name}", "isolation check", str(exc))
+        return OtherRead(EnvironmentData(name, key), notes, (unread,))
+    return OtherRead(EnvironmentData(name, key, state, inventory.bodies), notes, inventory.unread)
