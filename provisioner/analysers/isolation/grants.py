@@ -156,7 +156,7 @@ def _ends(
     and the two environments differ."""
     identities = [
         o
-        for o in index.by_kind.get(Kind.GUID, {}).get(grant.principal, [])
+        for o in index.owners(Kind.GUID, grant.principal)
         if o.label in (PRINCIPAL_ID, SYSTEM_PRINCIPAL_ID)
     ]
     resources, exact = index.id_owners(grant.scope)

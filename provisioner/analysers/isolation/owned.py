@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import ipaddress
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -102,12 +102,22 @@ OWNED: Mapping[str, tuple[Kind, str, frozenset[str] | None]] = {
 
 
 def _paths_ahead() -> dict[str, dict[str, str]]:
-    """For each path that leads to an OWNED entry ("" for the document), its next steps and
-    the paths they make: the walk for owned values goes down these only."""
+    """For each path that leads to an OWNED entry ("" for the document), the keys that lead
+    on from it and the paths they make: the walk for owned values goes down these only.
+
+    A key may hold several steps (`properties.loginServer` at the top of a document): every
+    dotted rest of a path ahead is a key of its own here, so one lookup tells every key that
+    matters from the rest.
+    """
     ahead: dict[str, dict[str, str]] = {}
     for steps in (path.split(".") for path in OWNED):
         for n in range(len(steps)):
             ahead.setdefault(".".join(steps[:n]), {})[steps[n]] = ".".join(steps[: n + 1])
+    for path, keys in ahead.items():
+        for later in [*ahead, *OWNED]:
+            rest = later if not path else later.removeprefix(path + ".")
+            if rest != later or (not path and later):
+                keys.setdefault(rest, later)
     return ahead
 
 
@@ -142,14 +152,19 @@ class Owned(NamedTuple):  # a record made for every resource of every environmen
         return f"{env} {self.label} {self.shown} ({self.owner})"
 
 
-def owned_by(source: Source) -> Iterator[Owned]:
-    """The identifiers `source` owns: its ID (unless planned) and its OWNED computed names."""
+def owned_by(source: Source, normal: Normalizer | None = None) -> list[Owned]:
+    """The identifiers `source` owns: its ID (unless planned) and its OWNED computed names,
+    normalized by `normal` (pass one to share its memory between documents)."""
+    normal = normal or Normalizer()
     owner = source.owner
+    found: list[Owned] = []
     if source.key.startswith("/subscriptions/") and source.origin != "plan":
         group = source.key.count("/") == 4 and "/resourcegroups/" in source.key
-        yield Owned(
-            source.env, Kind.ID, source.key, source.resource_id,
-            "resource group" if group else "resource", source.key, owner,
+        found.append(
+            Owned(
+                source.env, Kind.ID, source.key, source.resource_id,
+                "resource group" if group else "resource", source.key, owner,
+            )
         )  # fmt: skip
     leaves: list[tuple[str, Any]] = []
     _owned_leaves(source.doc, "", leaves)
@@ -157,13 +172,14 @@ def owned_by(source: Source) -> Iterator[Owned]:
         if not isinstance(value, str) or not value.strip():
             continue
         kind, label, types = OWNED[pattern]
-        if types is not None and not types & source.type_names:
+        if types is not None and types.isdisjoint(source.type_names):
             continue
         # App Service writes its outbound IPs as one comma-separated string
         for part in value.split(",") if kind is Kind.IP else (value,):
-            normal = _normal(kind, part)
-            if normal is not None:
-                yield Owned(source.env, kind, normal, normal, label, source.key, owner)
+            value = normal(kind, part)
+            if value is not None:
+                found.append(Owned(source.env, kind, value, value, label, source.key, owner))
+    return found
 
 
 def _owned_leaves(node: Any, path: str, out: list[tuple[str, Any]]) -> None:
@@ -173,17 +189,17 @@ def _owned_leaves(node: Any, path: str, out: list[tuple[str, Any]]) -> None:
     """
     ahead = _NEXT[path]
     if type(node) is dict or isinstance(node, Mapping):
-        for key, sub in node.items():
+        if "*" not in ahead:  # the keys that lead on, picked out in C: most keys lead nowhere
+            for key in filter(ahead.__contains__, node):
+                _owned_at(node[key], ahead[key], out)
+            return
+        for key, sub in node.items():  # an all-digit key stands for a list index
             step = key if type(key) is str else str(key)
             here = ahead.get(step)
-            if here is None:
-                if step.isdigit():
-                    here = ahead.get("*")
-                elif "." in step:
-                    here = f"{path}.{step}" if path else step  # a dotted key is several steps
-                if here is None:
-                    continue
-            _owned_at(sub, here, out)
+            if here is None and step.isdigit():
+                here = ahead["*"]
+            if here is not None:
+                _owned_at(sub, here, out)
     elif isinstance(node, list | tuple) and "*" in ahead:
         for sub in node:
             _owned_at(sub, ahead["*"], out)
@@ -195,6 +211,22 @@ def _owned_at(node: Any, path: str, out: list[tuple[str, Any]]) -> None:
             out.append((path, node))
     elif path in _NEXT:
         _owned_leaves(node, path, out)
+
+
+class Normalizer:
+    """Owned values in normal form (lower case, canonical IP text), each raw value worked
+    out once: a state record and its Azure body name the same hosts and GUIDs, and the
+    resources of an environment share its outbound IPs."""
+
+    def __init__(self) -> None:
+        self._known: dict[Kind, dict[str, str | None]] = {kind: {} for kind in Kind}
+
+    def __call__(self, kind: Kind, value: str) -> str | None:
+        known = self._known[kind]
+        if value in known:
+            return known[value]
+        known[value] = normal = _normal(kind, value)
+        return normal
 
 
 def _normal(kind: Kind, value: str) -> str | None:
@@ -214,31 +246,54 @@ class Index:
     """Owned identifiers of every environment, by kind and normalized value."""
 
     target: str
-    by_kind: dict[Kind, dict[str, list[Owned]]] = field(default_factory=dict)
+    # Kind -> normalized value -> its owner, or its owners (one per environment) where
+    # several environments own it. Most values have one owner: no list is made for them, so
+    # the index adds few objects for the garbage collector to walk.
+    _values: dict[Kind, dict[str, Owned | list[Owned]]] = field(
+        default_factory=lambda: {kind: {} for kind in Kind}, init=False, repr=False
+    )
     # Owned IPs by IP version: sorted integers and, beside each, its value's rank in
-    # `by_kind[Kind.IP]`, so a range query returns owners in the order they were added.
+    # `_values[Kind.IP]`, so a range query returns owners in the order they were added.
     _ips: dict[int, tuple[list[int], list[int], list[str]]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
     _shared: bool = field(default=False, init=False, repr=False, compare=False)
 
-    def add(self, owned: Owned) -> None:
-        values = self.by_kind.setdefault(owned.kind, {})
-        entries = values.get(owned.value)
-        if entries is None:
-            values[owned.value] = [owned]
-        elif all(e.env != owned.env for e in entries):  # the state's spelling wins
-            entries.append(owned)
+    def add(self, found: Iterable[Owned]) -> None:
+        """Add identifiers one environment owns; of a value it owns twice, the first counts
+        (the state's spelling: its documents come first)."""
+        for owned in found:
+            values = self._values[owned.kind]
+            known = values.get(owned.value)
+            if known is None:
+                values[owned.value] = owned
+            elif not isinstance(known, list):
+                if known.env != owned.env:
+                    values[owned.value] = [known, owned]
+            elif all(e.env != owned.env for e in known):
+                known.append(owned)
         self._ips = None
 
+    def owners(self, kind: Kind, value: str) -> Sequence[Owned]:
+        """Every environment's owners of normalized `value`, in the order they were added."""
+        known = self._values[kind].get(value)
+        if known is None:
+            return ()
+        return known if isinstance(known, list) else (known,)
+
     def entries(self) -> Iterator[Owned]:
-        for values in self.by_kind.values():
-            for owners in values.values():
-                yield from owners
+        for values in self._values.values():
+            for known in values.values():
+                if isinstance(known, list):
+                    yield from known
+                else:
+                    yield known
 
     def mark_shared(self, shared: Sequence[str]) -> None:
         """Flag identifiers of deliberately shared resources, and all their resource owns."""
         wanted = {s.strip().rstrip("/.").lower() for s in shared if s.strip()}
+        if not wanted and not self._shared:
+            return  # nothing is or was shared: every flag stays down
         ids = {k for k in (id_key(s) for s in wanted) if k}
         owners = set(ids)
         for owned in self.entries():
@@ -247,13 +302,16 @@ class Index:
                 owners.add(owned.owner_key)
         parents = tuple(f"{owner}/" for owner in owners)
 
-        def under(key: str) -> bool:
-            return key in owners or key.startswith(parents)
+        def flagged(owned: Owned) -> Owned:
+            shared = owned.owner_key in owners or owned.owner_key.startswith(parents)
+            return owned if owned.shared == shared else owned._replace(shared=shared)
 
-        for values in self.by_kind.values():
-            for key, entries in values.items():
-                if any(under(e.owner_key) != e.shared for e in entries):
-                    values[key] = [e._replace(shared=under(e.owner_key)) for e in entries]
+        for values in self._values.values():
+            for key, known in values.items():
+                if not isinstance(known, list):
+                    values[key] = flagged(known)
+                elif any(flagged(e) is not e for e in known):
+                    values[key] = [flagged(e) for e in known]
         self._shared = any(e.shared for e in self.entries())
 
     def is_shared(self, key: str) -> bool:
@@ -261,78 +319,78 @@ class Index:
         if not self._shared:
             return False
         parts = key.strip("/").split("/")
-        ids = self.by_kind.get(Kind.ID, {})
         return any(
             o.shared
             for n in range(len(parts), 3, -1)
-            for o in ids.get("/" + "/".join(parts[:n]), [])
+            for o in self.owners(Kind.ID, "/" + "/".join(parts[:n]))
         )
 
-    def _verdict(self, owners: list[Owned]) -> list[Owned]:
+    def _verdict(self, owners: Sequence[Owned]) -> list[Owned]:
         """Another environment's owners, unless the target or a shared resource owns it too."""
-        if any(o.env == self.target or o.shared for o in owners):
-            return []
-        return owners
+        for owner in owners:
+            if owner.env == self.target or owner.shared:
+                return []
+        return list(owners)
 
     def resolve_id(self, token: str) -> tuple[list[Owned], bool]:
         """Owners of the most specific owned ID `token` is or lies under, and if it is that ID."""
         owners, exact = self.id_owners(token)
         return self._verdict(owners), exact
 
-    def id_owners(self, token: str) -> tuple[list[Owned], bool]:
+    def id_owners(self, token: str) -> tuple[Sequence[Owned], bool]:
         """Every environment's owners of the most specific owned ID `token` is or lies under
         (the target's and shared ones included), and if it is that ID."""
-        ids = self.by_kind.get(Kind.ID, {})
+        ids = self._values[Kind.ID]
         key = token.lower()
         if not key.startswith("/") or "//" in key or key.endswith("/"):
             key = "/" + "/".join(p for p in key.split("/") if p)
         depth = steps = key.count("/")
         while steps > 3:  # the most specific owner decides
-            owners = ids.get(key)
-            if owners:
-                return owners, steps == depth
+            if key in ids:
+                return self.owners(Kind.ID, key), steps == depth
             key, steps = key[: key.rfind("/")], steps - 1
-        return [], True
+        return (), True
 
     def resolve_host(self, token: str) -> list[Owned]:
         """Owners of host `token`: its exact owner, else the owner of a domain it lies in."""
         host = token.rstrip(".").lower()
         if len(host) > MAX_HOST:
             return []
-        exact = self.by_kind.get(Kind.HOST, {}).get(host)
-        if exact:
-            return self._verdict(exact)
-        domains = self.by_kind.get(Kind.DOMAIN, {})
+        if host in self._values[Kind.HOST]:
+            return self._verdict(self.owners(Kind.HOST, host))
+        domains = self._values[Kind.DOMAIN]
         while "." in host:  # the host itself, then each domain it lies in
-            owners = domains.get(host)
-            if owners:
-                return self._verdict(owners)
+            if host in domains:
+                return self._verdict(self.owners(Kind.DOMAIN, host))
             host = host[host.index(".") + 1 :]
         return []
 
     def resolve_guid(self, token: str) -> list[Owned]:
-        return self._verdict(self.by_kind.get(Kind.GUID, {}).get(token.lower(), []))
+        return self._verdict(self.owners(Kind.GUID, token.lower()))
 
     def resolve_network(self, first: Address, last: Address) -> list[Owned]:
         """Owners of the owned IPs from `first` to `last`, unless the range is too wide."""
-        if first.version != last.version or int(last) - int(first) + 1 > MAX_RANGE:
+        if first.version != last.version:
             return []
-        numbers, ranks, values = self._ip_table().get(first.version, ([], [], []))
+        return self.resolve_span(first.version, int(first), int(last))
+
+    def resolve_span(self, version: int, first: int, last: int) -> list[Owned]:
+        """Owners of the owned IPs of `version` from integer `first` to `last`, unless the
+        range is too wide (the scanner reads IPv4 networks as integers: no objects made)."""
+        if last - first + 1 > MAX_RANGE:
+            return []
+        numbers, ranks, values = self._ip_table().get(version, ([], [], []))
         inside = sorted(
-            ranks[bisect.bisect_left(numbers, int(first)) : bisect.bisect_right(numbers, int(last))]
+            ranks[bisect.bisect_left(numbers, first) : bisect.bisect_right(numbers, last)]
         )
-        owners = self.by_kind.get(Kind.IP, {})
         found: list[Owned] = []
         for rank in inside:
-            found += self._verdict(owners[values[rank]])
+            found += self._verdict(self.owners(Kind.IP, values[rank]))
         return found
-
-    def has_ipv6(self) -> bool:
-        return 6 in self._ip_table()
 
     def _ip_table(self) -> dict[int, tuple[list[int], list[int], list[str]]]:
         if self._ips is None:
-            values = list(self.by_kind.get(Kind.IP, {}))
+            values = list(self._values[Kind.IP])
             by_version: dict[int, list[tuple[int, int]]] = {}
             for rank, value in enumerate(values):
                 ip = ipaddress.ip_address(value)
@@ -346,10 +404,9 @@ class Index:
 
 def index_of(target: str, documents: Sequence[Sequence[Source]], shared: Sequence[str]) -> Index:
     """The index of what the environments own, from their documents (the target's first)."""
-    index = Index(target)
+    index, normal = Index(target), Normalizer()
     for docs in documents:
         for source in docs:
-            for owned in owned_by(source):
-                index.add(owned)
+            index.add(owned_by(source, normal))
     index.mark_shared(shared)
     return index

@@ -4,23 +4,22 @@
 IPv4 addresses or networks, a whole-string IPv6 address, and GUIDs, and resolves each token
 against the owned index. Its answer depends on the string alone, so it is cached.
 
-Most documents point nowhere else, and walking every leaf of every one of them in Python
-is what made the analyser slow. `Scanner.may_point_elsewhere` decides that for a whole
-document at once: it serializes the document with the C JSON encoder, which lists every key
-and string leaf between quotes, and resolves each string the run has not seen before
-(strings too short and plain to hold a token are passed over by the regex that lists them). No
-token contains a quote or whitespace (the characters JSON escapes inside a string), so the
-strings of the serialized text hold exactly the tokens of the document's strings. The
-answer errs only towards "maybe": a document is walked leaf by leaf, to say where each
-reference is, only when one of its strings points at another environment, when it holds a
-`start…ip…` key (a firewall pair, checked as a range by the walk), or when it is not plain
-JSON.
+Most documents point nowhere else, and walking every leaf of every one of them (building
+each leaf's attribute path) is what made the analyser slow. `Scanner.may_point_elsewhere`
+decides that for a whole document at once: it gathers the document's keys and string leaves
+(the objects themselves, no copies) and, since most strings repeat across documents (tags,
+locations, SKUs, the IDs a state record and its Azure body share), asks one set whether all
+of them are known to point nowhere; only the strings it has not seen before are resolved.
+The answer is exactly the walk's, string for string: a document is walked leaf by leaf, to
+say where each reference is, only when one of its strings points at another environment,
+when it holds a `start…ip…` key (a firewall pair, checked as a range by the walk), or when
+it is not plain JSON (a tuple, another kind of mapping, a subclass of str: the walk knows
+those).
 """
 
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -37,16 +36,8 @@ from provisioner.analysers.isolation.tokens import (
 
 Hit = tuple[Owned, bool]  # an owned identifier a token names, and whether it names it exactly
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
-# JSON's escapes of characters that end every token (a quote, whitespace), and so may stand
-# for any other character that does. Any other escape (a backslash, a control character)
-# sends the document to the walk.
-_NEUTRAL_ESCAPES = ('\\"', "\\n", "\\r", "\\t", "\\f")
-# One whole string of the serialized text per match, so matches stay aligned on its quotes.
-# A string is captured unless it is too short for a GUID and has no `.`, `/` or `:` (every
-# host and IPv4 address has a dot, every ID a slash, every IPv6 address a colon) and no `p`
-# (every `start…ip…` key has one); the rest come back empty.
-_CANDIDATE = re.compile(rf'"(?:[^"./:pP]{{0,{GUID_LENGTH - 1}}}"|([^"]*)")')
+# Leaves that hold no text: a document made of these, str, dict and list is plain JSON.
+_NO_TEXT = frozenset({int, float, bool, type(None)})
 _IPV6_SHAPE = re.compile(r"[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")
 
 
@@ -61,51 +52,41 @@ class Scanner:
 
     def __init__(self, index: Index) -> None:
         self.index = index
-        self._hits: dict[str, tuple[Hit, ...]] = {}
-        self._quiet: set[str] = {""}  # strings known to point nowhere else
-        self._ipv6 = index.has_ipv6()
+        self._hits: dict[str, tuple[Hit, ...]] = {}  # strings that point elsewhere, or pair keys
+        self._quiet: set[object] = set()  # strings known to point nowhere else
 
     def matches(self, text: str) -> tuple[Hit, ...]:
         """The other environments' identifiers `text` names, in the order it names them."""
         hits = self._hits.get(text)
         if hits is None:
-            hits = self._hits[text] = tuple(self._resolve(text, whole=True))
+            if text in self._quiet:
+                return ()
+            hits = self._hits[text] = tuple(self._resolve(text))
         return hits
 
     def may_point_elsewhere(self, doc: Mapping[str, Any]) -> bool:
-        """False only if no key or string leaf of `doc` can point at another environment."""
-        try:
-            text = _ENCODER.encode(doc)
-        except (TypeError, ValueError, RecursionError):
-            return True  # not plain JSON: the walk decides
-        if "\\" in text:
-            if "\\\\" in text or "\\u" in text or "\\b" in text:
+        """False only if no key or string leaf of `doc` points at another environment, none
+        starts an IP pair and the walk would read the document as this check does."""
+        strings = _strings_of(doc)
+        if strings is None:
+            return True
+        quiet = self._quiet
+        if quiet.issuperset(strings):  # the common case: nothing new
+            return False
+        for text in set(strings).difference(quiet):
+            if type(text) is not str or starts_ip_pair(text) or self.matches(text):
                 return True
-            for escape in _NEUTRAL_ESCAPES:
-                text = text.replace(escape, " ")
-        strings = set(_CANDIDATE.findall(text))
-        strings -= self._quiet
-        for string in strings:
-            if starts_ip_pair(string) or self._points(string):
-                return True
-            self._quiet.add(string)
+            quiet.add(text)
+            del self._hits[text]  # a quiet string is remembered once
         return False
 
-    def _points(self, text: str) -> bool:
-        """Whether `text`, a document's string with quotes and whitespace made spaces, points
-        at another environment (as the string leaf or key it stands for would)."""
-        if self._ipv6 and ":" in text:
-            # as a leaf, the test is on the whole string, which may end in a scope (`%eth0`)
-            ip = _ipv6_of(text.partition("%")[0])
-            if ip is not None and self.index.resolve_network(ip, ip):
-                return True
-        return bool(self._resolve(text, whole=False))
-
-    def _resolve(self, text: str, whole: bool) -> list[Hit]:
-        """Hits of every token of `text`; of the whole of it as an IPv6 address if `whole`."""
+    def _resolve(self, text: str) -> list[Hit]:
+        """Hits of every token of `text`, and of the whole of it as an IPv6 address."""
+        if len(text) < GUID_LENGTH and "." not in text and "/" not in text and ":" not in text:
+            return []  # no token of any kind fits: most strings end here
         index, found = self.index, list[Hit]()
         scrubbed = text
-        if "/" in text:  # every ARM ID has one
+        if "/subscriptions/" in text.lower():  # every ARM ID starts so
             whole_id = ARM_ID.fullmatch(text) is not None  # the common case, and one pass
             for token in [text] if whole_id else ARM_ID.findall(text):
                 owners, exact = index.resolve_id(token)
@@ -116,17 +97,56 @@ class Scanner:
             for token in HOST.findall(scrubbed):
                 found += [(o, True) for o in index.resolve_host(token)]
             for ip_text, prefix in IPV4.findall(scrubbed):
-                try:
-                    net = ipaddress.ip_network(f"{ip_text}/{prefix or 32}", strict=False)
-                except ValueError:
-                    continue
-                found += [(o, True) for o in index.resolve_network(net[0], net[-1])]
-        if whole and ":" in text and (ip6 := _ipv6_of(text)) is not None:
+                span = _ipv4_span(ip_text, prefix)
+                if span is not None:
+                    found += [(o, True) for o in index.resolve_span(4, *span)]
+        if ":" in text and (ip6 := _ipv6_of(text)) is not None:
             found += [(o, True) for o in index.resolve_network(ip6, ip6)]
         if len(scrubbed) >= GUID_LENGTH and "-" in scrubbed:
             for token in GUID.findall(scrubbed):
                 found += [(o, True) for o in index.resolve_guid(token)]
         return found
+
+
+def _strings_of(doc: Mapping[str, Any]) -> list[object] | None:
+    """Every key and string leaf of `doc`, or None if it is not plain JSON."""
+    if type(doc) is not dict:
+        return None
+    found: list[object] = []
+    todo: list[Any] = [doc]
+    for node in todo:  # `todo` grows as containers are met: every one is visited
+        if type(node) is dict:
+            found += node  # its keys
+            node = node.values()
+        for value in node:
+            kind = type(value)
+            if kind is str:
+                found.append(value)
+            elif kind is dict or kind is list:
+                todo.append(value)
+            elif kind not in _NO_TEXT:
+                return None
+    return found
+
+
+def _ipv4_span(address: str, prefix: str) -> tuple[int, int] | None:
+    """The first and last address, as integers, of IPv4 network `address`/`prefix` (an empty
+    prefix is /32), or None where `ipaddress.ip_network(..., strict=False)` would refuse it."""
+    number = 0
+    for octet in address.split("."):
+        if not (octet.isascii() and octet.isdigit()) or (octet[0] == "0" and len(octet) > 1):
+            return None
+        value = int(octet)
+        if value > 255:
+            return None
+        number = number << 8 | value
+    if not prefix:
+        return number, number
+    if not (prefix.isascii() and prefix.isdigit()) or int(prefix) > 32:
+        return None
+    host_bits = (1 << (32 - int(prefix))) - 1
+    first = number & ~host_bits
+    return first, first | host_bits
 
 
 def _ipv6_of(text: str) -> ipaddress.IPv6Address | None:

@@ -28,6 +28,9 @@ GUID_LENGTH = 36
 
 def id_key(raw: str) -> str | None:
     """`raw` as a lower-case ID key, or None when it is not a resource-group-deep ARM ID."""
+    clean = raw.startswith("/subscriptions/") and "//" not in raw and raw[-1] != "/"
+    if clean and not raw[-1].isspace():  # as almost every ID is: its key is it in lower case
+        return raw.lower() if raw.count("/") >= 4 else None
     parts = [p for p in raw.strip().split("/") if p]
     if len(parts) < 4 or parts[0].lower() != "subscriptions":
         return None
