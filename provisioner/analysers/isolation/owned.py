@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import ipaddress
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -132,7 +132,7 @@ MAX_RANGE = 2**24
 MAX_HOST = 253  # DNS's limit; longer dotted runs (base64, version lists) are not hosts
 
 
-class Owned(NamedTuple):  # a record made for every resource of every environment: cheap
+class Owned(NamedTuple):
     """One identifier one environment owns, and the resource it belongs to."""
 
     env: str
@@ -152,34 +152,42 @@ class Owned(NamedTuple):  # a record made for every resource of every environmen
         return f"{env} {self.label} {self.shown} ({self.owner})"
 
 
-def owned_by(source: Source, normal: Normalizer | None = None) -> list[Owned]:
-    """The identifiers `source` owns: its ID (unless planned) and its OWNED computed names,
-    normalized by `normal` (pass one to share its memory between documents)."""
-    normal = normal or Normalizer()
-    owner = source.owner
-    found: list[Owned] = []
+def owned_by(source: Source) -> list[Owned]:
+    """The identifiers `source` owns: its ID (unless planned) and its OWNED computed names."""
+    return [_record(source, kind, value, label) for kind, value, label in _identifiers(source)]
+
+
+def _identifiers(
+    source: Source, normal: Normalizer | None = None
+) -> Iterator[tuple[Kind, str, str]]:
+    """(kind, normalized value, label) of each identifier `source` owns, in document order;
+    `normal` remembers normal forms between documents."""
     if source.key.startswith("/subscriptions/") and source.origin != "plan":
-        group = source.key.count("/") == 4 and "/resourcegroups/" in source.key
-        found.append(
-            Owned(
-                source.env, Kind.ID, source.key, source.resource_id,
-                "resource group" if group else "resource", source.key, owner,
-            )
-        )  # fmt: skip
+        yield Kind.ID, source.key, ""  # an ID's label follows from its depth (`_record`)
     leaves: list[tuple[str, Any]] = []
     _owned_leaves(source.doc, "", leaves)
-    for pattern, value in leaves:
-        if not isinstance(value, str) or not value.strip():
+    normal = normal or Normalizer()
+    for pattern, raw in leaves:
+        if not isinstance(raw, str) or not raw.strip():
             continue
         kind, label, types = OWNED[pattern]
         if types is not None and types.isdisjoint(source.type_names):
             continue
         # App Service writes its outbound IPs as one comma-separated string
-        for part in value.split(",") if kind is Kind.IP else (value,):
+        for part in raw.split(",") if kind is Kind.IP else (raw,):
             value = normal(kind, part)
             if value is not None:
-                found.append(Owned(source.env, kind, value, value, label, source.key, owner))
-    return found
+                yield kind, value, label
+
+
+def _record(source: Source, kind: Kind, value: str, label: str, shared: bool = False) -> Owned:
+    """The record of identifier `value` that `source` owns."""
+    if kind is Kind.ID:
+        group = value.count("/") == 4 and "/resourcegroups/" in value
+        label, shown = ("resource group" if group else "resource"), source.resource_id
+    else:
+        shown = value
+    return Owned(source.env, kind, value, shown, label, source.key, source.owner, shared)
 
 
 def _owned_leaves(node: Any, path: str, out: list[tuple[str, Any]]) -> None:
@@ -243,80 +251,93 @@ def _normal(kind: Kind, value: str) -> str | None:
 
 @dataclass
 class Index:
-    """Owned identifiers of every environment, by kind and normalized value."""
+    """Owned identifiers of every environment, by kind and normalized value.
+
+    The index keeps, for each value, the document that owns it (and the label it has
+    there), not a record: one is made (`Owned`) only when a lookup returns it. A lookup
+    mostly answers "the target's own" or "nobody's", and the index adds no object per
+    identifier for the garbage collector to walk.
+    """
 
     target: str
-    # Kind -> normalized value -> its owner, or its owners (one per environment) where
-    # several environments own it. Most values have one owner: no list is made for them, so
-    # the index adds few objects for the garbage collector to walk.
-    _values: dict[Kind, dict[str, Owned | list[Owned]]] = field(
+    # Kind -> normalized value -> the document of the first environment that owns it, and
+    # the label the value has there (IDs have none: theirs follows from their depth)
+    _first: dict[Kind, dict[str, Source]] = field(
         default_factory=lambda: {kind: {} for kind in Kind}, init=False, repr=False
     )
+    _labels: dict[Kind, dict[str, str]] = field(
+        default_factory=lambda: {kind: {} for kind in Kind}, init=False, repr=False
+    )
+    # Kind -> value -> (document, label) of each other environment that owns it too (rare)
+    _more: dict[Kind, dict[str, list[tuple[Source, str]]]] = field(
+        default_factory=lambda: {kind: {} for kind in Kind}, init=False, repr=False
+    )
+    _normal: Normalizer = field(default_factory=Normalizer, init=False, repr=False)
     # Owned IPs by IP version: sorted integers and, beside each, its value's rank in
-    # `_values[Kind.IP]`, so a range query returns owners in the order they were added.
+    # `_first[Kind.IP]`, so a range query returns owners in the order they were added.
     _ips: dict[int, tuple[list[int], list[int], list[str]]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
-    _shared: bool = field(default=False, init=False, repr=False, compare=False)
+    # Resources shared on purpose (ID keys), and the same with "/" for what lies under them.
+    _shared_keys: frozenset[str] = field(default=frozenset(), init=False, repr=False)
+    _shared_parents: tuple[str, ...] = field(default=(), init=False, repr=False)
 
-    def add(self, found: Iterable[Owned]) -> None:
-        """Add identifiers one environment owns; of a value it owns twice, the first counts
+    def add(self, source: Source) -> None:
+        """Add what `source` owns. Of a value one environment owns twice, the first counts
         (the state's spelling: its documents come first)."""
-        for owned in found:
-            values = self._values[owned.kind]
-            known = values.get(owned.value)
+        env = source.env
+        for kind, value, label in _identifiers(source, self._normal):
+            first = self._first[kind]
+            known = first.get(value)
             if known is None:
-                values[owned.value] = owned
-            elif not isinstance(known, list):
-                if known.env != owned.env:
-                    values[owned.value] = [known, owned]
-            elif all(e.env != owned.env for e in known):
-                known.append(owned)
+                first[value] = source
+                if label:
+                    self._labels[kind][value] = label
+            elif known.env != env:
+                more = self._more[kind].setdefault(value, [])
+                if all(other.env != env for other, _ in more):
+                    more.append((source, label))
         self._ips = None
 
-    def owners(self, kind: Kind, value: str) -> Sequence[Owned]:
+    def owners(self, kind: Kind, value: str) -> list[Owned]:
         """Every environment's owners of normalized `value`, in the order they were added."""
-        known = self._values[kind].get(value)
-        if known is None:
-            return ()
-        return known if isinstance(known, list) else (known,)
+        first = self._first[kind].get(value)
+        if first is None:
+            return []
+        found = [self._owned(first, kind, value, self._labels[kind].get(value, ""))]
+        for source, label in self._more[kind].get(value, ()):
+            found.append(self._owned(source, kind, value, label))
+        return found
+
+    def _owned(self, source: Source, kind: Kind, value: str, label: str) -> Owned:
+        return _record(source, kind, value, label, self._under_shared(source.key))
+
+    def _under_shared(self, key: str) -> bool:
+        return bool(self._shared_keys) and (
+            key in self._shared_keys or key.startswith(self._shared_parents)
+        )
 
     def entries(self) -> Iterator[Owned]:
-        for values in self._values.values():
-            for known in values.values():
-                if isinstance(known, list):
-                    yield from known
-                else:
-                    yield known
+        """Every record of the index."""
+        for kind, values in self._first.items():
+            for value in values:
+                yield from self.owners(kind, value)
 
     def mark_shared(self, shared: Sequence[str]) -> None:
-        """Flag identifiers of deliberately shared resources, and all their resource owns."""
+        """Mark deliberately shared resources: what they own, and all under them, is shared."""
         wanted = {s.strip().rstrip("/.").lower() for s in shared if s.strip()}
-        if not wanted and not self._shared:
-            return  # nothing is or was shared: every flag stays down
-        ids = {k for k in (id_key(s) for s in wanted) if k}
-        owners = set(ids)
-        for owned in self.entries():
-            name = owned.owner_key.rsplit("/", 1)[-1]
-            if owned.value in wanted or name in wanted or owned.shown.lower() in wanted:
-                owners.add(owned.owner_key)
-        parents = tuple(f"{owner}/" for owner in owners)
-
-        def flagged(owned: Owned) -> Owned:
-            shared = owned.owner_key in owners or owned.owner_key.startswith(parents)
-            return owned if owned.shared == shared else owned._replace(shared=shared)
-
-        for values in self._values.values():
-            for key, known in values.items():
-                if not isinstance(known, list):
-                    values[key] = flagged(known)
-                elif any(flagged(e) is not e for e in known):
-                    values[key] = [flagged(e) for e in known]
-        self._shared = any(e.shared for e in self.entries())
+        owners = {k for k in (id_key(s) for s in wanted) if k}
+        if wanted:
+            for owned in self.entries():
+                name = owned.owner_key.rsplit("/", 1)[-1]
+                if owned.value in wanted or name in wanted or owned.shown.lower() in wanted:
+                    owners.add(owned.owner_key)
+        self._shared_keys = frozenset(owners)
+        self._shared_parents = tuple(f"{owner}/" for owner in owners)
 
     def is_shared(self, key: str) -> bool:
         """Whether `key` (an ID key) is, or lies under, a shared resource."""
-        if not self._shared:
+        if not self._shared_keys:
             return False
         parts = key.strip("/").split("/")
         return any(
@@ -325,48 +346,59 @@ class Index:
             for o in self.owners(Kind.ID, "/" + "/".join(parts[:n]))
         )
 
-    def _verdict(self, owners: Sequence[Owned]) -> list[Owned]:
-        """Another environment's owners, unless the target or a shared resource owns it too."""
-        for owner in owners:
-            if owner.env == self.target or owner.shared:
+    def _verdict(self, kind: Kind, value: str) -> list[Owned]:
+        """The owners of `value` (owned): another environment's, unless the target or a
+        shared resource owns it too. No record is made for the target's own."""
+        first = self._first[kind][value]
+        if first.env == self.target or self._under_shared(first.key):
+            return []
+        more = self._more[kind].get(value, ())
+        for source, _ in more:
+            if source.env == self.target or self._under_shared(source.key):
                 return []
-        return list(owners)
+        return self.owners(kind, value)
 
     def resolve_id(self, token: str) -> tuple[list[Owned], bool]:
         """Owners of the most specific owned ID `token` is or lies under, and if it is that ID."""
-        owners, exact = self.id_owners(token)
-        return self._verdict(owners), exact
+        key, exact = self._owned_id(token)
+        return (self._verdict(Kind.ID, key) if key else []), exact
 
-    def id_owners(self, token: str) -> tuple[Sequence[Owned], bool]:
+    def id_owners(self, token: str) -> tuple[list[Owned], bool]:
         """Every environment's owners of the most specific owned ID `token` is or lies under
         (the target's and shared ones included), and if it is that ID."""
-        ids = self._values[Kind.ID]
+        key, exact = self._owned_id(token)
+        return (self.owners(Kind.ID, key) if key else []), exact
+
+    def _owned_id(self, token: str) -> tuple[str | None, bool]:
+        """The most specific owned ID key `token` is or lies under, and if it is that ID."""
+        ids = self._first[Kind.ID]
         key = token.lower()
         if not key.startswith("/") or "//" in key or key.endswith("/"):
             key = "/" + "/".join(p for p in key.split("/") if p)
         depth = steps = key.count("/")
         while steps > 3:  # the most specific owner decides
             if key in ids:
-                return self.owners(Kind.ID, key), steps == depth
+                return key, steps == depth
             key, steps = key[: key.rfind("/")], steps - 1
-        return (), True
+        return None, True
 
     def resolve_host(self, token: str) -> list[Owned]:
         """Owners of host `token`: its exact owner, else the owner of a domain it lies in."""
         host = token.rstrip(".").lower()
         if len(host) > MAX_HOST:
             return []
-        if host in self._values[Kind.HOST]:
-            return self._verdict(self.owners(Kind.HOST, host))
-        domains = self._values[Kind.DOMAIN]
+        if host in self._first[Kind.HOST]:
+            return self._verdict(Kind.HOST, host)
+        domains = self._first[Kind.DOMAIN]
         while "." in host:  # the host itself, then each domain it lies in
             if host in domains:
-                return self._verdict(self.owners(Kind.DOMAIN, host))
+                return self._verdict(Kind.DOMAIN, host)
             host = host[host.index(".") + 1 :]
         return []
 
     def resolve_guid(self, token: str) -> list[Owned]:
-        return self._verdict(self.owners(Kind.GUID, token.lower()))
+        guid = token.lower()
+        return self._verdict(Kind.GUID, guid) if guid in self._first[Kind.GUID] else []
 
     def resolve_network(self, first: Address, last: Address) -> list[Owned]:
         """Owners of the owned IPs from `first` to `last`, unless the range is too wide."""
@@ -385,12 +417,12 @@ class Index:
         )
         found: list[Owned] = []
         for rank in inside:
-            found += self._verdict(self.owners(Kind.IP, values[rank]))
+            found += self._verdict(Kind.IP, values[rank])
         return found
 
     def _ip_table(self) -> dict[int, tuple[list[int], list[int], list[str]]]:
         if self._ips is None:
-            values = list(self._values[Kind.IP])
+            values = list(self._first[Kind.IP])
             by_version: dict[int, list[tuple[int, int]]] = {}
             for rank, value in enumerate(values):
                 ip = ipaddress.ip_address(value)
@@ -404,9 +436,9 @@ class Index:
 
 def index_of(target: str, documents: Sequence[Sequence[Source]], shared: Sequence[str]) -> Index:
     """The index of what the environments own, from their documents (the target's first)."""
-    index, normal = Index(target), Normalizer()
+    index = Index(target)
     for docs in documents:
         for source in docs:
-            index.add(owned_by(source, normal))
+            index.add(source)
     index.mark_shared(shared)
     return index

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from provisioner.analysers.isolation.owned import Index, Owned
@@ -38,6 +38,7 @@ Hit = tuple[Owned, bool]  # an owned identifier a token names, and whether it na
 
 # Leaves that hold no text: a document made of these, str, dict and list is plain JSON.
 _NO_TEXT = frozenset({int, float, bool, type(None)})
+_ID_START = re.compile(ARM_ID.pattern[: len("/subscriptions/")], re.I)  # as ARM_ID reads it
 _IPV6_SHAPE = re.compile(r"[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")
 
 
@@ -65,46 +66,72 @@ class Scanner:
         return hits
 
     def may_point_elsewhere(self, doc: Mapping[str, Any]) -> bool:
-        """False only if no key or string leaf of `doc` points at another environment, none
-        starts an IP pair and the walk would read the document as this check does."""
+        """False only if walking `doc` would find nothing: no key or string leaf points at
+        another environment, no IP range admits one, and it is plain JSON (as the walk
+        would read it)."""
         strings = _strings_of(doc)
         if strings is None:
             return True
         quiet = self._quiet
         if quiet.issuperset(strings):  # the common case: nothing new
             return False
+        ranges = False
         for text in set(strings).difference(quiet):
-            if type(text) is not str or starts_ip_pair(text) or self.matches(text):
+            if type(text) is not str or self.matches(text):
                 return True
+            if starts_ip_pair(text):
+                ranges = True  # never quiet: what it admits depends on its pair
+                continue
             quiet.add(text)
             del self._hits[text]  # a quiet string is remembered once
-        return False
+        return ranges and any(
+            hits for node in _objects_of(doc) for _, _, _, hits in self.ip_ranges(node)
+        )
+
+    def ip_ranges(self, node: Mapping[str, Any]) -> list[tuple[str, str, str, list[Hit]]]:
+        """The `start…ip…`/`end…ip…` pairs of one object whose ends are both IP addresses:
+        (start key, end key, the range as written, the identifiers it admits)."""
+        found = []
+        for start_key, end_key in _ip_pairs(node):
+            first, last = ip_of(str(node[start_key])), ip_of(str(node[end_key]))
+            if first is None or last is None:
+                continue
+            admitted = [(o, True) for o in self.index.resolve_network(first, last)]
+            found.append((start_key, end_key, f"{node[start_key]}-{node[end_key]}", admitted))
+        return found
 
     def _resolve(self, text: str) -> list[Hit]:
-        """Hits of every token of `text`, and of the whole of it as an IPv6 address."""
+        """Hits of every token of `text`, and of the whole of it as an IPv6 address.
+
+        Each pattern runs only on text that has what every token of it has (cheap tests in
+        C): an ID starts `/subscriptions/`, a host has a dot, an IPv4 address three, a GUID
+        four hyphens in 36 characters, an IPv6 address a colon."""
         if len(text) < GUID_LENGTH and "." not in text and "/" not in text and ":" not in text:
             return []  # no token of any kind fits: most strings end here
         index, found = self.index, list[Hit]()
         scrubbed = text
-        if "/subscriptions/" in text.lower():  # every ARM ID starts so
+        if "/" in text and _ID_START.search(text):
             whole_id = ARM_ID.fullmatch(text) is not None  # the common case, and one pass
             for token in [text] if whole_id else ARM_ID.findall(text):
                 owners, exact = index.resolve_id(token)
                 found += [(o, exact) for o in owners]
             # an ID's `Microsoft.App` segment is no host
             scrubbed = " " if whole_id else ARM_ID.sub(" ", text)
-        if "." in scrubbed:  # every host and IPv4 address has one
+        if "." in scrubbed:
             for token in HOST.findall(scrubbed):
-                found += [(o, True) for o in index.resolve_host(token)]
-            for ip_text, prefix in IPV4.findall(scrubbed):
-                span = _ipv4_span(ip_text, prefix)
-                if span is not None:
-                    found += [(o, True) for o in index.resolve_span(4, *span)]
+                if owners := index.resolve_host(token):
+                    found += [(o, True) for o in owners]
+            if scrubbed.count(".") >= 3:
+                for ip_text, prefix in IPV4.findall(scrubbed):
+                    span = _ipv4_span(ip_text, prefix)
+                    if span is not None and (owners := index.resolve_span(4, *span)):
+                        found += [(o, True) for o in owners]
         if ":" in text and (ip6 := _ipv6_of(text)) is not None:
             found += [(o, True) for o in index.resolve_network(ip6, ip6)]
-        if len(scrubbed) >= GUID_LENGTH and "-" in scrubbed:
+        if len(scrubbed) >= GUID_LENGTH and scrubbed.count("-") >= 4:
             for token in GUID.findall(scrubbed):
-                found += [(o, True) for o in index.resolve_guid(token)]
+                if owners := index.resolve_guid(token):
+                    found += [(o, True) for o in owners]
         return found
 
 
@@ -127,6 +154,28 @@ def _strings_of(doc: Mapping[str, Any]) -> list[object] | None:
             elif kind not in _NO_TEXT:
                 return None
     return found
+
+
+def _objects_of(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Every object of plain-JSON `doc`, itself included."""
+    found: list[Mapping[str, Any]] = []
+    todo: list[Any] = [doc]
+    for node in todo:
+        if type(node) is dict:
+            found.append(node)
+            node = node.values()
+        todo += [value for value in node if type(value) is dict or type(value) is list]
+    return found
+
+
+def _ip_pairs(node: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """Keys of `start…ip…`/`end…ip…` pairs in one object (firewall rules, IP rules)."""
+    lowered = {str(k).lower().replace("_", ""): str(k) for k in node}
+    for low, key in lowered.items():
+        if "start" in low and "ip" in low:
+            end = lowered.get(low.replace("start", "end"))
+            if end is not None:
+                yield key, end
 
 
 def _ipv4_span(address: str, prefix: str) -> tuple[int, int] | None:
