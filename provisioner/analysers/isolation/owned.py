@@ -196,7 +196,8 @@ def _owned_leaves(node: Any, path: str, out: list[tuple[str, Any]]) -> None:
     A path joins keys with `.` and writes every all-digit step (a list index) as `*`.
     """
     ahead = _NEXT[path]
-    if type(node) is dict or isinstance(node, Mapping):
+    kind = type(node)
+    if kind is dict or (kind is not list and isinstance(node, Mapping)):
         if "*" not in ahead:  # the keys that lead on, picked out in C: most keys lead nowhere
             for key in filter(ahead.__contains__, node):
                 _owned_at(node[key], ahead[key], out)
@@ -214,7 +215,11 @@ def _owned_leaves(node: Any, path: str, out: list[tuple[str, Any]]) -> None:
 
 
 def _owned_at(node: Any, path: str, out: list[tuple[str, Any]]) -> None:
-    if type(node) in _SCALARS or not isinstance(node, Mapping | list | tuple):
+    kind = type(node)
+    if kind is dict or kind is list:  # JSON's containers, known without an ABC's test
+        if path in _NEXT:
+            _owned_leaves(node, path, out)
+    elif kind in _SCALARS or not isinstance(node, Mapping | list | tuple):
         if path in OWNED:
             out.append((path, node))
     elif path in _NEXT:
@@ -316,6 +321,13 @@ class Index:
         return bool(self._shared_keys) and (
             key in self._shared_keys or key.startswith(self._shared_parents)
         )
+
+    def foreign(self, kind: Kind) -> Iterator[str]:
+        """The values of `kind` that an environment other than the target owns."""
+        more = self._more[kind]
+        for value, source in self._first[kind].items():
+            if source.env != self.target or value in more:
+                yield value
 
     def entries(self) -> Iterator[Owned]:
         """Every record of the index."""

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from provisioner.analysers.isolation.owned import Index, Owned
+from provisioner.analysers.isolation.owned import Index, Kind, Owned
 from provisioner.analysers.isolation.tokens import (
     ARM_ID,
     GUID,
@@ -39,11 +39,14 @@ Hit = tuple[Owned, bool]  # an owned identifier a token names, and whether it na
 # Leaves that hold no text: a document made of these, str, dict and list is plain JSON.
 _NO_TEXT = frozenset({int, float, bool, type(None)})
 _ID_START = re.compile(ARM_ID.pattern[: len("/subscriptions/")], re.I)  # as ARM_ID reads it
+_WORD = re.compile(r"[a-z0-9-]+")  # a label of a host, a GUID: in lower-case ASCII text
 _IPV6_SHAPE = re.compile(r"[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")
 
 
 def starts_ip_pair(key: str) -> bool:
     """Whether `key` reads as the start of a `start…ip…`/`end…ip…` pair."""
+    if "p" not in key and "P" not in key:  # most keys: no "ip" in any case
+        return False
     low = key.lower().replace("_", "")
     return "start" in low and "ip" in low
 
@@ -53,8 +56,17 @@ class Scanner:
 
     def __init__(self, index: Index) -> None:
         self.index = index
-        self._hits: dict[str, tuple[Hit, ...]] = {}  # strings that point elsewhere, or pair keys
+        self._hits: dict[str, tuple[Hit, ...]] = {}  # strings that point elsewhere, pair keys
         self._quiet: set[object] = set()  # strings known to point nowhere else
+        # What another environment's identifiers look like from outside, to pass over text
+        # that cannot name one before any costly pattern runs: the resource groups their IDs
+        # lie in, the first labels of their hosts and domains, their GUIDs.
+        self._foreign_groups = {_group_of(key) for key in index.foreign(Kind.ID)}
+        self._foreign_words = {
+            value.partition(".")[0]
+            for kind in (Kind.HOST, Kind.DOMAIN, Kind.GUID)
+            for value in index.foreign(kind)
+        }
 
     def matches(self, text: str) -> tuple[Hit, ...]:
         """The other environments' identifiers `text` names, in the order it names them."""
@@ -112,15 +124,25 @@ class Scanner:
         scrubbed = text
         if "/" in text and _ID_START.search(text):
             whole_id = ARM_ID.fullmatch(text) is not None  # the common case, and one pass
-            for token in [text] if whole_id else ARM_ID.findall(text):
-                owners, exact = index.resolve_id(token)
+            if not whole_id:
+                for token in ARM_ID.findall(text):
+                    owners, exact = index.resolve_id(token)
+                    found += [(o, exact) for o in owners]
+            elif _group_of(text.lower()) in self._foreign_groups:
+                owners, exact = index.resolve_id(text)
                 found += [(o, exact) for o in owners]
             # an ID's `Microsoft.App` segment is no host
             scrubbed = " " if whole_id else ARM_ID.sub(" ", text)
+        # A host or GUID of another environment shows as a word: a run of [a-z0-9-] (in
+        # ASCII text, which is all but the rarest). Text with none of theirs names none.
+        words = not text.isascii() or not self._foreign_words.isdisjoint(
+            _WORD.findall(text.lower())
+        )
         if "." in scrubbed:
-            for token in HOST.findall(scrubbed):
-                if owners := index.resolve_host(token):
-                    found += [(o, True) for o in owners]
+            if words:
+                for token in HOST.findall(scrubbed):
+                    if owners := index.resolve_host(token):
+                        found += [(o, True) for o in owners]
             if scrubbed.count(".") >= 3:
                 for ip_text, prefix in IPV4.findall(scrubbed):
                     span = _ipv4_span(ip_text, prefix)
@@ -128,11 +150,16 @@ class Scanner:
                         found += [(o, True) for o in owners]
         if ":" in text and (ip6 := _ipv6_of(text)) is not None:
             found += [(o, True) for o in index.resolve_network(ip6, ip6)]
-        if len(scrubbed) >= GUID_LENGTH and scrubbed.count("-") >= 4:
+        if words and len(scrubbed) >= GUID_LENGTH and scrubbed.count("-") >= 4:
             for token in GUID.findall(scrubbed):
                 if owners := index.resolve_guid(token):
                     found += [(o, True) for o in owners]
         return found
+
+
+def _group_of(key: str) -> str:
+    """The resource group an ID key lies in (its first four segments), or the key itself."""
+    return "/".join(key.split("/", 5)[:5])
 
 
 def _strings_of(doc: Mapping[str, Any]) -> list[object] | None:
