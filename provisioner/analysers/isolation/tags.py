@@ -10,6 +10,7 @@ from provisioner.analysers.isolation.sources import EnvironmentData, Source, whe
 from provisioner.model import Finding, FindingKind, Severity
 
 ENV_TAGS = ("environment", "env")
+_ENV_TAG_LENGTHS = frozenset(len(tag) for tag in ENV_TAGS)
 
 
 def tag_findings(
@@ -29,6 +30,8 @@ def tag_findings(
         if not isinstance(tags, Mapping):
             continue
         for tag, raw in tags.items():
+            if type(tag) is str and len(tag) not in _ENV_TAG_LENGTHS:
+                continue  # most tags: lower-casing never shortens a name (nor adds ASCII)
             if str(tag).lower() not in ENV_TAGS or not isinstance(raw, str):
                 continue
             value = raw.strip()
