@@ -87,7 +87,8 @@ def sources(env: EnvironmentData) -> list[Source]:
         out.append(
             Source(
                 env.name, "Azure", key, raw_id, known.address if known else None, tf_type,
-                type_names(*(name for name in (arm_type, tf_type) if name)), body,
+                type_names(arm_type, tf_type) if arm_type and tf_type
+                else type_names(*(name for name in (arm_type, tf_type) if name)), body,
             )
         )  # fmt: skip
     plan = env.planned
@@ -135,13 +136,19 @@ def _inline_lists() -> dict[str, tuple[tuple[tuple[str, ...], TypeSpec], ...]]:
     return found
 
 
+@cache
+def _copied_children(names: frozenset[str]) -> tuple[tuple[tuple[str, ...], TypeSpec], ...]:
+    """Where documents of a type known by `names` copy children (`_inline_lists`)."""
+    inline = _inline_lists()
+    return tuple(entry for name in names for entry in inline.get(name, ()))
+
+
 def _children_apart(docs: list[Source], in_state: Mapping[str, StateResource]) -> list[Source]:
     """`docs` with each parent's copies of its children taken out where the child is a
     document of its own: dropped beside one in the same place (origin), made the child's
     document beside one elsewhere (so the two merge into one finding). A copy of a child
     read nowhere else stays in its parent, the only place it is seen."""
-    inline = _inline_lists()
-    parents = [i for i, doc in enumerate(docs) if not inline.keys().isdisjoint(doc.type_names)]
+    parents = [i for i, doc in enumerate(docs) if _copied_children(doc.type_names)]
     if not parents:
         return docs
     own: dict[str, set[str]] = {}  # origin -> keys of the documents from there
@@ -151,7 +158,7 @@ def _children_apart(docs: list[Source], in_state: Mapping[str, StateResource]) -
     out = docs[: parents[0]]
     for i in range(parents[0], len(docs)):
         doc = docs[i]
-        lists = [entry for name in doc.type_names for entry in inline.get(name, ())]
+        lists = _copied_children(doc.type_names)
         if not lists:
             out.append(doc)
             continue
