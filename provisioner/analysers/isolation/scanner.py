@@ -39,6 +39,7 @@ Hit = tuple[Owned, bool]  # an owned identifier a token names, and whether it na
 # Leaves that hold no text: a document made of these, str, dict and list is plain JSON.
 _NO_TEXT = frozenset({int, float, bool, type(None)})
 _ID_START = re.compile(ARM_ID.pattern[: len("/subscriptions/")], re.I)  # as ARM_ID reads it
+_DIGIT_DOT = re.compile(r"\d\.\d")  # in every IPv4 address
 _WORD = re.compile(r"[a-z0-9-]+")  # a label of a host, a GUID: in lower-case ASCII text
 _IPV6_SHAPE = re.compile(r"[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")
 
@@ -89,13 +90,18 @@ class Scanner:
             return False
         ranges = False
         for text in set(strings).difference(quiet):
-            if type(text) is not str or self.matches(text):
+            if type(text) is not str:
                 return True
-            if starts_ip_pair(text):
-                ranges = True  # never quiet: what it admits depends on its pair
-                continue
-            quiet.add(text)
-            del self._hits[text]  # a quiet string is remembered once
+            hits = self._hits.pop(text, None)  # resolved already by a walk, or a pair's key
+            if hits is None:
+                hits = tuple(self._resolve(text))
+            if hits or starts_ip_pair(text):  # a pair's key is never quiet: see its pair
+                self._hits[text] = hits
+                if hits:
+                    return True
+                ranges = True
+            else:
+                quiet.add(text)  # a quiet string is remembered once, here
         return ranges and any(
             hits for node in _objects_of(doc) for _, _, _, hits in self.ip_ranges(node)
         )
@@ -133,6 +139,8 @@ class Scanner:
                 found += [(o, exact) for o in owners]
             # an ID's `Microsoft.App` segment is no host
             scrubbed = " " if whole_id else ARM_ID.sub(" ", text)
+        if scrubbed == " ":
+            return found  # a whole ID holds nothing else
         # A host or GUID of another environment shows as a word: a run of [a-z0-9-] (in
         # ASCII text, which is all but the rarest). Text with none of theirs names none.
         words = not text.isascii() or not self._foreign_words.isdisjoint(
@@ -143,7 +151,7 @@ class Scanner:
                 for token in HOST.findall(scrubbed):
                     if owners := index.resolve_host(token):
                         found += [(o, True) for o in owners]
-            if scrubbed.count(".") >= 3:
+            if scrubbed.count(".") >= 3 and _DIGIT_DOT.search(scrubbed):
                 for ip_text, prefix in IPV4.findall(scrubbed):
                     span = _ipv4_span(ip_text, prefix)
                     if span is not None and (owners := index.resolve_span(4, *span)):
