@@ -9,14 +9,21 @@ owner first; a token counts only when that owner is another environment and not 
 from __future__ import annotations
 
 import bisect
-import ipaddress
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
 
 from provisioner.analysers.isolation.sources import Source
-from provisioner.analysers.isolation.tokens import GUID, Address, host_of, id_key, ip_of
+from provisioner.analysers.isolation.tokens import (
+    GUID,
+    Address,
+    host_of,
+    id_key,
+    ip_number,
+    ip_of,
+    ipv4_number,
+)
 
 
 class Kind(StrEnum):
@@ -246,7 +253,10 @@ def _normal(kind: Kind, value: str) -> str | None:
     if kind in (Kind.HOST, Kind.DOMAIN):
         return host_of(value)
     if kind is Kind.IP:
-        ip = ip_of(value)
+        text = value.strip()
+        if ipv4_number(text) is not None:
+            return text  # a valid dotted quad is already canonical
+        ip = ip_of(text)
         return str(ip) if ip is not None else None
     if kind is Kind.GUID:
         text = value.strip().lower()
@@ -437,8 +447,9 @@ class Index:
             values = list(self._first[Kind.IP])
             by_version: dict[int, list[tuple[int, int]]] = {}
             for rank, value in enumerate(values):
-                ip = ipaddress.ip_address(value)
-                by_version.setdefault(ip.version, []).append((int(ip), rank))
+                parsed = ip_number(value)
+                if parsed is not None:  # always: owned IPs are normalized ones
+                    by_version.setdefault(parsed[0], []).append((parsed[1], rank))
             self._ips = {}
             for version, pairs in by_version.items():
                 pairs.sort()

@@ -31,7 +31,9 @@ from provisioner.analysers.isolation.tokens import (
     GUID_LENGTH,
     HOST,
     IPV4,
+    ip_number,
     ip_of,
+    ipv4_number,
 )
 
 Hit = tuple[Owned, bool]  # an owned identifier a token names, and whether it names it exactly
@@ -111,10 +113,12 @@ class Scanner:
         (start key, end key, the range as written, the identifiers it admits)."""
         found = []
         for start_key, end_key in _ip_pairs(node):
-            first, last = ip_of(str(node[start_key])), ip_of(str(node[end_key]))
+            first, last = ip_number(str(node[start_key])), ip_number(str(node[end_key]))
             if first is None or last is None:
                 continue
-            admitted = [(o, True) for o in self.index.resolve_network(first, last)]
+            admitted = []
+            if first[0] == last[0]:  # one IP version
+                admitted = [(o, True) for o in self.index.resolve_span(*first, last[1])]
             found.append((start_key, end_key, f"{node[start_key]}-{node[end_key]}", admitted))
         return found
 
@@ -216,14 +220,9 @@ def _ip_pairs(node: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
 def _ipv4_span(address: str, prefix: str) -> tuple[int, int] | None:
     """The first and last address, as integers, of IPv4 network `address`/`prefix` (an empty
     prefix is /32), or None where `ipaddress.ip_network(..., strict=False)` would refuse it."""
-    number = 0
-    for octet in address.split("."):
-        if not (octet.isascii() and octet.isdigit()) or (octet[0] == "0" and len(octet) > 1):
-            return None
-        value = int(octet)
-        if value > 255:
-            return None
-        number = number << 8 | value
+    number = ipv4_number(address)
+    if number is None:
+        return None
     if not prefix:
         return number, number
     if not (prefix.isascii() and prefix.isdigit()) or int(prefix) > 32:
