@@ -164,15 +164,16 @@ def owned_by(source: Source) -> list[Owned]:
     return [_record(source, kind, value, label) for kind, value, label in _identifiers(source)]
 
 
-def _identifiers(
-    source: Source, normal: Normalizer | None = None
-) -> Iterator[tuple[Kind, str, str]]:
+def _identifiers(source: Source, normal: Normalizer | None = None) -> list[tuple[Kind, str, str]]:
     """(kind, normalized value, label) of each identifier `source` owns, in document order;
     `normal` remembers normal forms between documents."""
+    found = []
     if source.key.startswith("/subscriptions/") and source.origin != "plan":
-        yield Kind.ID, source.key, ""  # an ID's label follows from its depth (`_record`)
+        found.append((Kind.ID, source.key, ""))  # an ID's label follows from its depth
     leaves: list[tuple[str, Any]] = []
     _owned_leaves(source.doc, "", leaves)
+    if not leaves:
+        return found
     normal = normal or Normalizer()
     for pattern, raw in leaves:
         if not isinstance(raw, str) or not raw.strip():
@@ -184,7 +185,8 @@ def _identifiers(
         for part in raw.split(",") if kind is Kind.IP else (raw,):
             value = normal(kind, part)
             if value is not None:
-                yield kind, value, label
+                found.append((kind, value, label))
+    return found
 
 
 def _record(source: Source, kind: Kind, value: str, label: str, shared: bool = False) -> Owned:
