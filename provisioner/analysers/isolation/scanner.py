@@ -2,7 +2,11 @@
 
 `Scanner.matches` tokenizes one string (a leaf or a map key) into ARM IDs, host names,
 IPv4 addresses or networks, a whole-string IPv6 address, and GUIDs, and resolves each token
-against the owned index. Its answer depends on the string alone, so it is cached.
+against the owned index. Its answer depends on the string alone, so it is cached. A pattern
+runs only where its token can be: each needs a character (a `/`, a dot, a colon) or a length
+a cheap test in C finds first, and a token names another environment only if the text holds
+one of its resource groups (IDs) or one of its words (a host's or domain's first label, a
+GUID), known from the index. Most strings are passed over by these tests alone.
 
 Most documents point nowhere else, and walking every leaf of every one of them (building
 each leaf's attribute path) is what made the analyser slow. `Scanner.may_point_elsewhere`
@@ -10,11 +14,11 @@ decides that for a whole document at once: it gathers the document's keys and st
 (the objects themselves, no copies) and, since most strings repeat across documents (tags,
 locations, SKUs, the IDs a state record and its Azure body share), asks one set whether all
 of them are known to point nowhere; only the strings it has not seen before are resolved.
-The answer is exactly the walk's, string for string: a document is walked leaf by leaf, to
-say where each reference is, only when one of its strings points at another environment,
-when it holds a `start…ip…` key (a firewall pair, checked as a range by the walk), or when
-it is not plain JSON (a tuple, another kind of mapping, a subclass of str: the walk knows
-those).
+`start…ip…`/`end…ip…` pairs (firewall rules) are checked as ranges where they are. A
+document is walked leaf by leaf, to say where each reference is, only when one of its
+strings or ranges points at another environment, or when it is not plain JSON (a tuple,
+another kind of mapping, a subclass of str: the walk knows those). The check errs only
+towards walking: it reads the two ends of a pair as strings as well.
 """
 
 from __future__ import annotations
@@ -63,7 +67,7 @@ class Scanner:
         self._quiet: set[object] = set()  # strings known to point nowhere else
         # What another environment's identifiers look like from outside, to pass over text
         # that cannot name one before any costly pattern runs: the resource groups their IDs
-        # lie in, the first labels of their hosts and domains, their GUIDs.
+        # lie in, the first labels of their hosts and domains, their GUIDs (a GUID has no dot).
         self._foreign_groups = {_group_of(key) for key in index.foreign(Kind.ID)}
         self._foreign_words = {
             value.partition(".")[0]
@@ -83,7 +87,7 @@ class Scanner:
     def may_point_elsewhere(self, doc: Mapping[str, Any]) -> bool:
         """False only if walking `doc` would find nothing: no key or string leaf points at
         another environment, no IP range admits one, and it is plain JSON (as the walk
-        would read it)."""
+        would read it). True may still find nothing (see the module's note)."""
         strings = _strings_of(doc)
         if strings is None:
             return True
@@ -125,9 +129,11 @@ class Scanner:
     def _resolve(self, text: str) -> list[Hit]:
         """Hits of every token of `text`, and of the whole of it as an IPv6 address.
 
-        Each pattern runs only on text that has what every token of it has (cheap tests in
-        C): an ID starts `/subscriptions/`, a host has a dot, an IPv4 address three, a GUID
-        four hyphens in 36 characters, an IPv6 address a colon."""
+        Each pattern runs only on text that has what every token of it has: an ID starts
+        `/subscriptions/`, a host has a dot, an IPv4 address three and a digit beside one, a
+        GUID four hyphens in 36 characters, an IPv6 address a colon. Hosts and GUIDs are
+        looked for only beside a word of another environment's, a whole ID resolved only in
+        one of its resource groups: elsewhere the answer would be nothing, or the target's."""
         if len(text) < GUID_LENGTH and "." not in text and "/" not in text and ":" not in text:
             return []  # no token of any kind fits: most strings end here
         index, found = self.index, list[Hit]()
