@@ -12,8 +12,9 @@ Most documents point nowhere else, and walking every leaf of every one of them (
 each leaf's attribute path) is what made the analyser slow. `Scanner.may_point_elsewhere`
 decides that for a whole document at once: it gathers the document's keys and string leaves
 (the objects themselves, no copies) and, since most strings repeat across documents (tags,
-locations, SKUs, the IDs a state record and its Azure body share), asks one set whether all
-of them are known to point nowhere; only the strings it has not seen before are resolved.
+locations, SKUs, the IDs a state record and its Azure body share), looks each up in one set
+of strings known to point nowhere (in C); only the strings it has not seen before are
+resolved.
 `start…ip…`/`end…ip…` pairs (firewall rules) are checked as ranges where they are. A
 document is walked leaf by leaf, to say where each reference is, only when one of its
 strings or ranges points at another environment, or when it is not plain JSON (a tuple,
@@ -26,6 +27,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator, Mapping
+from itertools import filterfalse
 from typing import Any
 
 from provisioner.analysers.isolation.owned import Index, Kind, Owned
@@ -91,11 +93,8 @@ class Scanner:
         strings = _strings_of(doc)
         if strings is None:
             return True
-        quiet = self._quiet
-        if quiet.issuperset(strings):  # the common case: nothing new
-            return False
-        ranges = False
-        for text in set(strings).difference(quiet):
+        quiet, ranges = self._quiet, False
+        for text in filterfalse(quiet.__contains__, strings):  # the few not known quiet
             if type(text) is not str:
                 return True
             hits = self._hits.pop(text, None)  # resolved already by a walk, or a pair's key
