@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import filterfalse
 from typing import Any
 
@@ -183,21 +183,30 @@ def _strings_of(doc: Mapping[str, Any]) -> list[object] | None:
     """Every key and string leaf of `doc`, or None if it is not plain JSON."""
     if type(doc) is not dict:
         return None
-    found: list[object] = []
-    todo: list[Any] = [doc]
-    for node in todo:  # `todo` grows as containers are met: every one is visited
-        if type(node) is dict:
-            found += node  # its keys
-            node = node.values()
-        for value in node:
-            kind = type(value)
-            if kind is str:
-                found.append(value)
-            elif kind is dict or kind is list:
-                todo.append(value)
-            elif kind not in _NO_TEXT:
-                return None
+    found: list[object] = [*doc]
+    try:
+        _add_strings(doc.values(), found)
+    except (_NotPlain, RecursionError):  # the walk decides, as it reads such documents
+        return None
     return found
+
+
+class _NotPlain(Exception):
+    """A value the walk reads differently from plain JSON (a tuple, a str subclass…)."""
+
+
+def _add_strings(values: Iterable[Any], found: list[object]) -> None:
+    for value in values:
+        kind = type(value)
+        if kind is str:
+            found.append(value)
+        elif kind is dict:
+            found += value  # its keys
+            _add_strings(value.values(), found)
+        elif kind is list:
+            _add_strings(value, found)
+        elif kind not in _NO_TEXT:
+            raise _NotPlain
 
 
 def _objects_of(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
