@@ -341,21 +341,24 @@ class Index:
             if source.env != self.target or value in more:
                 yield value
 
-    def entries(self) -> Iterator[Owned]:
-        """Every record of the index."""
+    def _holders(self) -> Iterator[tuple[Kind, str, Source]]:
+        """(kind, value, document) of every value each environment owns."""
         for kind, values in self._first.items():
-            for value in values:
-                yield from self.owners(kind, value)
+            more = self._more[kind]
+            for value, source in values.items():
+                yield kind, value, source
+                for other, _ in more.get(value, ()):
+                    yield kind, value, other
 
     def mark_shared(self, shared: Sequence[str]) -> None:
-        """Mark deliberately shared resources: what they own, and all under them, is shared."""
+        """Mark deliberately shared resources: what they own, and all under them, is shared.
+        `shared` names them by ID, name or an identifier they own (FQDN, login server…)."""
         wanted = {s.strip().rstrip("/.").lower() for s in shared if s.strip()}
         owners = {k for k in (id_key(s) for s in wanted) if k}
-        if wanted:
-            for owned in self.entries():
-                name = owned.owner_key.rsplit("/", 1)[-1]
-                if owned.value in wanted or name in wanted or owned.shown.lower() in wanted:
-                    owners.add(owned.owner_key)
+        for kind, value, source in self._holders() if wanted else ():
+            shown = source.resource_id.lower() if kind is Kind.ID else value
+            if value in wanted or shown in wanted or source.key.rsplit("/", 1)[-1] in wanted:
+                owners.add(source.key)
         self._shared_keys = frozenset(owners)
         self._shared_parents = tuple(f"{owner}/" for owner in owners)
 
@@ -363,12 +366,9 @@ class Index:
         """Whether `key` (an ID key) is, or lies under, a shared resource."""
         if not self._shared_keys:
             return False
-        parts = key.strip("/").split("/")
-        return any(
-            o.shared
-            for n in range(len(parts), 3, -1)
-            for o in self.owners(Kind.ID, "/" + "/".join(parts[:n]))
-        )
+        ids, parts = self._first[Kind.ID], key.strip("/").split("/")
+        prefixes = ("/" + "/".join(parts[:n]) for n in range(len(parts), 3, -1))
+        return any(p in ids and self._under_shared(p) for p in prefixes)
 
     def _verdict(self, kind: Kind, value: str) -> list[Owned]:
         """The owners of `value` (owned): another environment's, unless the target or a
