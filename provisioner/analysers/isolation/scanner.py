@@ -97,16 +97,19 @@ class Scanner:
         for text in filterfalse(quiet.__contains__, strings):  # the few not known quiet
             if type(text) is not str:
                 return True
-            hits = self._hits.pop(text, None)  # resolved already by a walk, or a pair's key
+            hits = self._hits.get(text)  # resolved already by a walk, or a pair's key
             if hits is None:
-                hits = tuple(self._resolve(text))
-            if hits or starts_ip_pair(text):  # a pair's key is never quiet: see its pair
-                self._hits[text] = hits
-                if hits:
-                    return True
-                ranges = True
+                found = self._resolve(text)
+                if not found and not starts_ip_pair(text):
+                    quiet.add(text)  # the common case: a new string that points nowhere
+                    continue
+                hits = self._hits[text] = tuple(found)
+            if hits:
+                return True
+            if starts_ip_pair(text):
+                ranges = True  # a pair's key is never quiet: what it admits is its pair's
             else:
-                quiet.add(text)  # a quiet string is remembered once, here
+                quiet.add(text)  # read by a walk before, and quiet
         return ranges and any(
             hits for node in _objects_of(doc) for _, _, _, hits in self.ip_ranges(node)
         )
@@ -150,12 +153,14 @@ class Scanner:
             scrubbed = " " if whole_id else ARM_ID.sub(" ", text)
         if scrubbed == " ":
             return found  # a whole ID holds nothing else
+        dotted = "." in scrubbed
+        guids = len(scrubbed) >= GUID_LENGTH and scrubbed.count("-") >= 4
         # A host or GUID of another environment shows as a word: a run of [a-z0-9-] (in
         # ASCII text, which is all but the rarest). Text with none of theirs names none.
-        words = not text.isascii() or not self._foreign_words.isdisjoint(
-            _WORD.findall(text.lower())
+        words = (dotted or guids) and (
+            not text.isascii() or not self._foreign_words.isdisjoint(_WORD.findall(text.lower()))
         )
-        if "." in scrubbed:
+        if dotted:
             if words:
                 for token in HOST.findall(scrubbed):
                     if owners := index.resolve_host(token):
@@ -167,7 +172,7 @@ class Scanner:
                         found += [(o, True) for o in owners]
         if ":" in text and (ip6 := _ipv6_of(text)) is not None:
             found += [(o, True) for o in index.resolve_network(ip6, ip6)]
-        if words and len(scrubbed) >= GUID_LENGTH and scrubbed.count("-") >= 4:
+        if guids and words:
             for token in GUID.findall(scrubbed):
                 if owners := index.resolve_guid(token):
                     found += [(o, True) for o in owners]
