@@ -8,16 +8,28 @@ are IDs, IDs inside URLs, scopes on IPv6 addresses).
 
 from __future__ import annotations
 
+import ipaddress
 import random
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
-from provisioner.analysers.isolation.owned import Index, index_of
+from provisioner.analysers.isolation.owned import Index, Owned, index_of
 from provisioner.analysers.isolation.references import reference_findings
 from provisioner.analysers.isolation.scanner import Scanner
 from provisioner.analysers.isolation.sources import EnvironmentData, Source, sources
+from provisioner.analysers.isolation.tokens import (
+    ARM_ID,
+    GUID,
+    HOST,
+    IPV4,
+    host_of,
+    id_key,
+    ip_number,
+    ip_of,
+)
 from provisioner.model import StateResource
 from provisioner.state.reader import StateDocument
 
@@ -227,3 +239,85 @@ class _Always(Scanner):
 
     def may_point_elsewhere(self, doc: Any) -> bool:
         return True
+
+
+# -- the shortcuts, held to the plain reading ---------------------------------------------
+
+
+def plain_hits(index: Index, text: str) -> list[tuple[str, str, bool]]:
+    """What `text` names, read the plain way: every pattern on the whole text, every IP
+    through `ipaddress`, no test first of whether a token could be there."""
+    found: list[tuple[Owned, bool]] = []
+    ids = ARM_ID.findall(text)
+    for token in ids:
+        owners, exact = index.resolve_id(token)
+        found += [(o, exact) for o in owners]
+    scrubbed = ARM_ID.sub(" ", text)
+    for token in HOST.findall(scrubbed):
+        found += [(o, True) for o in index.resolve_host(token)]
+    for address, prefix in IPV4.findall(scrubbed):
+        try:
+            net = ipaddress.ip_network(f"{address}/{prefix or 32}", strict=False)
+        except ValueError:
+            continue
+        found += [(o, True) for o in index.resolve_network(net[0], net[-1])]
+    whole = ip_of(text)  # IPv6 only as the whole string
+    if isinstance(whole, ipaddress.IPv6Address):
+        found += [(o, True) for o in index.resolve_network(whole, whole)]
+    for token in GUID.findall(scrubbed):
+        found += [(o, True) for o in index.resolve_guid(token)]
+    return [(o.kind, o.value, exact) for o, exact in found]
+
+
+AWKWARD = [*JOINS, "İ", "ı", "Σ", "\u0307", "_", "1", "0", "256", "/24", "/33", ":443", "://"]
+
+
+def test_the_scanner_names_what_the_plain_reading_names(index: Index) -> None:
+    rng = random.Random(16)  # noqa: S311 - reproducible text, not secrets
+    pieces = [*TOKENS, PROD_HOST.replace("s", "ſ"), PROD_VAULT.replace("s", "ſ", 1),
+              PROD_HOST.upper(), "20.23.45.100/30", "20.23.045.1", f"{PROD_IPV6}%eth0",
+              "https://user@" + PROD_HOST, "kv-prod.vault.azure.net"]  # fmt: skip
+    named = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) + rng.choice(AWKWARD) for _ in range(rng.randint(1, 3)))
+        text = text if rng.random() < 0.8 else text.strip()
+        found = [(o.kind, o.value, exact) for o, exact in Scanner(index).matches(text)]
+        assert found == plain_hits(index, text), text
+        named += bool(found)
+    assert named > 1000
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [f"{PROD_RG}/providers/X/y/z", f"{PROD_RG}/", f" {PROD_RG}\u2028", f"{SUB}//resourceGroups/rg",
+     "/Subscriptions/x/resourceGroups/rg", "/subscriptions/x/rg", "subscriptions/x/y/z", "/", ""],
+)  # fmt: skip
+def test_an_id_key_is_the_id_cleaned_and_lower_cased(raw: str) -> None:
+    parts = [p for p in raw.strip().split("/") if p]
+    plain = (
+        "/" + "/".join(parts).lower()
+        if len(parts) >= 4 and parts[0].lower() == "subscriptions"
+        else None
+    )
+    assert id_key(raw) == plain
+
+
+def test_addresses_and_hosts_read_as_ipaddress_and_urlsplit_read_them() -> None:
+    rng = random.Random(17)  # noqa: S311 - reproducible text, not secrets
+    octets = ["0", "00", "1", "01", "255", "256", "1000", "", "٣", "a", " "]
+    for _ in range(5000):
+        text = ".".join(rng.choice(octets) for _ in range(rng.randint(3, 5)))
+        text = rng.choice(["", " ", "::1", "fe80::1%"]) + text + rng.choice(["", " ", "%x"])
+        ip = ip_of(text)
+        assert ip_number(text) == ((ip.version, int(ip)) if ip else None), text
+    parts = ["https://", "HTTP://", "x+y://", "1://", "a", "B.", "b.io", "-", "@", "[::1]",
+             ":", "443", "/", "?q", "#f", " ", "\t", "é", "_"]  # fmt: skip
+    for _ in range(5000):
+        url = "".join(rng.choice(parts) for _ in range(rng.randint(2, 7)))
+        try:
+            name = urlsplit(url.strip()).hostname or "" if "://" in url else url.strip()
+        except ValueError:
+            assert host_of(url) is None, url
+            continue
+        name = name.rstrip(".").lower()
+        assert host_of(url) == (name if HOST.fullmatch(name) else None), url

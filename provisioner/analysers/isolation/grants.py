@@ -101,11 +101,11 @@ def grant_findings(
 ) -> Grants:
     """A finding per role assignment, in any environment's documents, that grants one
     environment's identity a role on another environment's resource, one end the target's."""
-    managed: dict[str, set[str]] = {}  # resource ID key -> environments whose state has it
+    managed: dict[str, set[str]] = {}  # environment -> resource ID keys its state has
     for docs in documents:
         for source in docs:
             if source.origin == "state":
-                managed.setdefault(source.key, set()).add(source.env)
+                managed.setdefault(source.env, set()).add(source.key)
     custom: dict[str, str] = {}  # custom role definition (lower case) -> how it is named
     found, settled = [], set[str]()
     for grant in _grants(documents):
@@ -133,7 +133,7 @@ def _grants(documents: Sequence[Sequence[Source]]) -> list[_Grant]:
     grants: dict[tuple[str, str, str], _Grant] = {}
     for docs in documents:
         for source in docs:
-            if not _TYPES & source.type_names:
+            if _TYPES.isdisjoint(source.type_names):
                 continue
             side = 1 if source.origin == "Azure" else 0
             principal = _text(source.doc, _PRINCIPAL[side]).lower()
@@ -156,7 +156,7 @@ def _ends(
     and the two environments differ."""
     identities = [
         o
-        for o in index.by_kind.get(Kind.GUID, {}).get(grant.principal, [])
+        for o in index.owners(Kind.GUID, grant.principal)
         if o.label in (PRINCIPAL_ID, SYSTEM_PRINCIPAL_ID)
     ]
     resources, exact = index.id_owners(grant.scope)
@@ -171,7 +171,7 @@ def _one(owners: Sequence[Owned], managed: Mapping[str, set[str]]) -> Owned | No
     resource (one whose state reaches into another's group reads that group too), the one
     whose state manages it owns it."""
     if len({o.env for o in owners}) > 1:
-        owners = [o for o in owners if o.env in managed.get(o.owner_key, ())]
+        owners = [o for o in owners if o.owner_key in managed.get(o.env, ())]
     return owners[0] if len({o.env for o in owners}) == 1 else None
 
 

@@ -16,7 +16,6 @@ from provisioner.analysers.isolation.masking import shown
 from provisioner.analysers.isolation.owned import Owned
 from provisioner.analysers.isolation.scanner import Hit, Scanner
 from provisioner.analysers.isolation.sources import Source, where
-from provisioner.analysers.isolation.tokens import ip_of
 from provisioner.model import Finding, FindingKind, Severity
 
 
@@ -56,13 +55,8 @@ def _walk(
 ) -> Iterator[Reference]:
     if isinstance(node, Mapping):
         paired: set[str] = set()
-        for start_key, end_key in _ip_pairs(node):
-            first, last = ip_of(str(node[start_key])), ip_of(str(node[end_key]))
-            if first is None or last is None:
-                continue
+        for start_key, end_key, value, admitted in scanner.ip_ranges(node):
             paired |= {start_key, end_key}
-            admitted = [(o, True) for o in scanner.index.resolve_network(first, last)]
-            value = f"{node[start_key]}-{node[end_key]}"
             yield from _by_env(source, (*path, start_key), value, admitted, "admits")
         for key, sub in node.items():
             key = str(key)
@@ -77,16 +71,6 @@ def _walk(
     elif isinstance(node, str) and node.strip() and (found := scanner.matches(node)):
         value = shown(node, path, source.sensitive)
         yield from _by_env(source, path, value, found, "points at")
-
-
-def _ip_pairs(node: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    """Keys of `start…ip…`/`end…ip…` pairs in one object (firewall rules, IP rules)."""
-    lowered = {str(k).lower().replace("_", ""): str(k) for k in node}
-    for low, key in lowered.items():
-        if "start" in low and "ip" in low:
-            end = lowered.get(low.replace("start", "end"))
-            if end is not None:
-                yield key, end
 
 
 def _by_env(

@@ -19,6 +19,7 @@ from provisioner.analysers.isolation.tokens import id_key
 from provisioner.registry import TYPES, TypeSpec, children_of, tf_type_for_arm
 
 if TYPE_CHECKING:  # types only: the analyser reads records, it never parses documents
+    from provisioner.model import StateResource
     from provisioner.state.plan import Plan
     from provisioner.state.reader import StateDocument
 
@@ -62,16 +63,16 @@ def sources(env: EnvironmentData) -> list[Source]:
     """Every document of `env`: state records first (they carry addresses), Azure, the plan;
     children copied inside a parent's document read as their own (see the module's note)."""
     out: list[Source] = []
-    addresses: dict[str, tuple[str, str]] = {}
+    in_state: dict[str, StateResource] = {}  # ID key -> the state's record of it
     for record in env.state.resources if env.state else ():
         raw_id = record.id
         key = id_key(raw_id) if raw_id else None
         if key:
-            addresses[key] = (record.address, record.tf_type)
+            in_state[key] = record
         out.append(
             Source(
                 env.name, "state", key or record.address, raw_id or record.address,
-                record.address, record.tf_type, frozenset({record.tf_type.lower()}),
+                record.address, record.tf_type, type_names(record.tf_type),
                 record.attributes, record.sensitive_paths,
             )
         )  # fmt: skip
@@ -81,11 +82,17 @@ def sources(env: EnvironmentData) -> list[Source]:
         if key is None:
             continue
         arm_type = str(body.get("type") or "")
-        address, tf_type = addresses.get(key, (None, tf_type_for_arm(arm_type)))
-        names = {arm_type.lower(), (tf_type or "").lower()} - {""}
-        out.append(Source(env.name, "Azure", key, raw_id, address, tf_type, frozenset(names), body))
+        known = in_state.get(key)
+        tf_type = known.tf_type if known else tf_type_for_arm(arm_type)
+        out.append(
+            Source(
+                env.name, "Azure", key, raw_id, known.address if known else None, tf_type,
+                type_names(arm_type, tf_type) if arm_type and tf_type
+                else type_names(*(name for name in (arm_type, tf_type) if name)), body,
+            )
+        )  # fmt: skip
     plan = env.planned
-    by_address = {a: k for k, (a, _) in addresses.items()}
+    by_address = {record.address: key for key, record in in_state.items()}
     for change in plan.resource_changes if plan else ():
         if change.mode != "managed" or not isinstance(change.after, Mapping):
             continue
@@ -96,10 +103,16 @@ def sources(env: EnvironmentData) -> list[Source]:
         out.append(
             Source(
                 env.name, "plan", key or change.address, shown_id or change.address,
-                change.address, change.type, frozenset({change.type.lower()}), change.after,
+                change.address, change.type, type_names(change.type), change.after,
             )
         )  # fmt: skip
-    return _children_apart(out, addresses)
+    return _children_apart(out, in_state)
+
+
+@cache
+def type_names(*names: str) -> frozenset[str]:
+    """The type names a document is known by, lower case, as one shared set per type."""
+    return frozenset(name.lower() for name in names)
 
 
 @cache
@@ -123,37 +136,45 @@ def _inline_lists() -> dict[str, tuple[tuple[tuple[str, ...], TypeSpec], ...]]:
     return found
 
 
-def _children_apart(docs: list[Source], addresses: Mapping[str, tuple[str, str]]) -> list[Source]:
+@cache
+def _copied_children(names: frozenset[str]) -> tuple[tuple[tuple[str, ...], TypeSpec], ...]:
+    """Where documents of a type known by `names` copy children (`_inline_lists`)."""
+    inline = _inline_lists()
+    return tuple(entry for name in names for entry in inline.get(name, ()))
+
+
+def _children_apart(docs: list[Source], in_state: Mapping[str, StateResource]) -> list[Source]:
     """`docs` with each parent's copies of its children taken out where the child is a
     document of its own: dropped beside one in the same place (origin), made the child's
     document beside one elsewhere (so the two merge into one finding). A copy of a child
     read nowhere else stays in its parent, the only place it is seen."""
-    inline = _inline_lists()
-    parents = {i for i, doc in enumerate(docs) if not inline.keys().isdisjoint(doc.type_names)}
+    parents = [i for i, doc in enumerate(docs) if _copied_children(doc.type_names)]
     if not parents:
         return docs
-    own = {(doc.origin, doc.key) for doc in docs}
-    anywhere = {doc.key for doc in docs}
-    out: list[Source] = []
-    for i, doc in enumerate(docs):
-        if i not in parents:
+    own: dict[str, set[str]] = {}  # origin -> keys of the documents from there
+    for doc in docs:
+        own.setdefault(doc.origin, set()).add(doc.key)
+    anywhere = set().union(*own.values())
+    out = docs[: parents[0]]
+    for i in range(parents[0], len(docs)):
+        doc = docs[i]
+        lists = _copied_children(doc.type_names)
+        if not lists:
             out.append(doc)
             continue
-        lists = [entry for name in doc.type_names for entry in inline.get(name, ())]
         body, children = doc.doc, list[Source]()
         for path, child in lists:
             body, copies = _without_copies(body, path, anywhere)
             for index, key, member in copies:
-                if (doc.origin, key) in own:
+                if key in own[doc.origin]:
                     continue
-                address, _ = addresses.get(key, (None, child.tf_type))
+                known = in_state.get(key)
                 prefix = ".".join((*path, str(index))) + "."
                 children.append(
                     doc._replace(
-                        key=key, resource_id=str(member["id"]), address=address,
-                        tf_type=child.tf_type,
-                        type_names=frozenset({child.tf_type.lower(), child.arm_type.lower()}),
-                        doc=member,
+                        key=key, resource_id=str(member["id"]),
+                        address=known.address if known else None, tf_type=child.tf_type,
+                        type_names=type_names(child.tf_type, child.arm_type), doc=member,
                         sensitive=frozenset(
                             p.removeprefix(prefix) for p in doc.sensitive if p.startswith(prefix)
                         ),

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from provisioner.analysers.isolation.owned import Index
 from provisioner.analysers.isolation.sources import EnvironmentData
 from provisioner.analysers.isolation.tokens import id_key
-from provisioner.model import Finding, FindingKind, Severity
+from provisioner.model import Finding, FindingKind, Severity, StateResource
 
 
 def state_key_findings(target: EnvironmentData, others: Sequence[EnvironmentData]) -> list[Finding]:
@@ -33,24 +33,26 @@ def two_states_findings(
 ) -> list[Finding]:
     """A finding per resource of the target's state that another state also manages
     (itself, or a resource it lies under), unless it is shared."""
-    owned: dict[str, tuple[str, str, str]] = {}  # key -> (env, address, ID as written)
+    owned: dict[str, StateResource] = {}  # ID key -> the first other state's record of it
+    env_of: dict[str, str] = {}  # ID key -> the environment of that state
     for other in others:
         for record in other.state.resources if other.state else ():
             key = id_key(record.id or "")
             if key and key not in owned:
-                owned[key] = (other.name, record.address, record.id or "")
+                owned[key], env_of[key] = record, other.name
     out = []
     for record in target.state.resources if target.state else ():
         key = id_key(record.id or "")
         if key is None or index.is_shared(key):
             continue
-        parts = key.strip("/").split("/")
-        for n in range(len(parts), 3, -1):
-            hit = owned.get("/" + "/".join(parts[:n]))
+        at, steps = key, key.count("/")  # the key, then each resource it lies under
+        while steps > 3:
+            hit = owned.get(at)
             if hit is None:
+                at, steps = at[: at.rfind("/")], steps - 1
                 continue
-            env, address, shown = hit
-            if n == len(parts):
+            env, address, shown = env_of[at], hit.address, hit.id or ""
+            if at == key:
                 message = (
                     f"{record.address} is also in {env}'s state (as {address}): two "
                     "environments manage the same resource"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 from provisioner.analysers.isolation.owned import Index
 from provisioner.analysers.isolation.sources import EnvironmentData, Source, where
@@ -24,12 +25,17 @@ def tag_findings(
     seen: dict[tuple[str, str, str], int] = {}
     out: list[Finding] = []
     origins: list[list[str]] = []
+    env_tags: dict[tuple[Any, ...], list[Any]] = {}  # tag names -> the environment tags
     for source in sources:
         tags = source.doc.get("tags")
         if not isinstance(tags, Mapping):
             continue
-        for tag, raw in tags.items():
-            if str(tag).lower() not in ENV_TAGS or not isinstance(raw, str):
+        named = tuple(tags)  # resources share their sets of tag names: each is read once
+        if (ours := env_tags.get(named)) is None:
+            ours = env_tags[named] = [t for t in named if str(t).lower() in ENV_TAGS]
+        for tag in ours:
+            raw = tags[tag]
+            if not isinstance(raw, str):
                 continue
             value = raw.strip()
             if value.lower() == target.name.lower() or index.is_shared(source.key):

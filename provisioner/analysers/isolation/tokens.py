@@ -24,10 +24,15 @@ GUID = re.compile(
     r"(?<![\w-])[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}(?![\w-])", re.I
 )
 GUID_LENGTH = 36
+# A URL whose host is plain (no user, brackets, whitespace or odd port): its host is group 1.
+_PLAIN_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9.-]+)(?::[0-9]*)?(?:[/?#]\S*)?")
 
 
 def id_key(raw: str) -> str | None:
     """`raw` as a lower-case ID key, or None when it is not a resource-group-deep ARM ID."""
+    clean = raw.startswith("/subscriptions/") and "//" not in raw and raw[-1] != "/"
+    if clean and not raw[-1].isspace():  # as almost every ID is: its key is it in lower case
+        return raw.lower() if raw.count("/") >= 4 else None
     parts = [p for p in raw.strip().split("/") if p]
     if len(parts) < 4 or parts[0].lower() != "subscriptions":
         return None
@@ -38,8 +43,9 @@ def host_of(raw: str) -> str | None:
     """The host name `raw` is or (as a URL) names, lower case; None if it names none."""
     text = raw.strip()
     if "://" in text:
+        plain = _PLAIN_URL.fullmatch(text)  # as urlsplit reads it, and ten times faster
         try:
-            text = urlsplit(text).hostname or ""
+            text = plain.group(1) if plain else urlsplit(text).hostname or ""
         except ValueError:
             return None
     text = text.rstrip(".").lower()
@@ -51,3 +57,33 @@ def ip_of(raw: str) -> Address | None:
         return ipaddress.ip_address(raw.strip())
     except ValueError:
         return None
+
+
+def ip_number(raw: str) -> tuple[int, int] | None:
+    """(IP version, address as an integer) of what `ip_of` reads in `raw`, or None. An IPv4
+    address (almost every one met) is read here: `ipaddress` is slow to make objects."""
+    text = raw.strip()
+    if ":" in text:  # IPv6, or nothing
+        ip = ip_of(text)
+        return (ip.version, int(ip)) if ip is not None else None
+    number = ipv4_number(text)
+    return (4, number) if number is not None else None
+
+
+def ipv4_number(text: str) -> int | None:
+    """Dotted-quad `text` as an integer, refused where `ipaddress.IPv4Address` refuses it
+    (an octet empty, not ASCII digits, longer than 3, above 255, or with a leading zero)."""
+    octets = text.split(".")
+    if len(octets) != 4:
+        return None
+    number = 0
+    for octet in octets:
+        if not (octet.isascii() and octet.isdigit()) or len(octet) > 3:
+            return None
+        if octet[0] == "0" and len(octet) > 1:
+            return None
+        value = int(octet)
+        if value > 255:
+            return None
+        number = number << 8 | value
+    return number
