@@ -5,6 +5,7 @@ Every retry runs on a `FakeClock`: the tests assert how long azprov *would* have
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import responses
+from azure.core.credentials import AccessToken
 from azure.core.rest import HttpRequest
 from typer.testing import CliRunner
 
@@ -283,3 +285,33 @@ def test_proxy_and_ca_bundle_come_from_the_environment_once(
     proxies = transport.session.proxies  # type: ignore[attr-defined]
     assert (proxies.get("https") == "http://proxy.corp.example:3128") is proxied
     assert transport.connection_config.verify == str(bundle)
+
+
+def test_a_continuous_access_evaluation_challenge_gets_a_token_with_its_claims(
+    rsps: responses.RequestsMock,
+) -> None:
+    """ARM answers a revoked session with 401 and the claims a new token must carry."""
+    claims = '{"access_token":{"nbf":{"essential":true,"value":"1795000000"}}}'
+    encoded = base64.urlsafe_b64encode(claims.encode()).decode().rstrip("=")
+    challenge = (
+        'Bearer authorization_uri="https://login.example/", '
+        f'error="insufficient_claims", claims="{encoded}"'
+    )
+
+    class Credential:
+        def __init__(self) -> None:
+            self.asked: list[str | None] = []
+
+        def get_token(self, *scopes: str, claims: str | None = None, **_: object) -> AccessToken:
+            self.asked.append(claims)
+            return AccessToken(f"token-{len(self.asked)}", 2_000_000_000)
+
+    url = "https://management.azure.com/subscriptions/sub/resourceGroups/rg"
+    rsps.get(url, status=401, headers={"WWW-Authenticate": challenge}, json={})
+    rsps.get(url, json={"id": "/subscriptions/sub/resourceGroups/rg", "name": "rg"})
+    credential = Credential()
+    arm = ArmClient(Connection("sub", credential))
+    assert arm.get("/subscriptions/sub/resourceGroups/rg", "2021-04-01")["name"] == "rg"
+    assert credential.asked == [None, claims]
+    sent = [call.request.headers["Authorization"] for call in rsps.calls]
+    assert sent == ["Bearer token-1", "Bearer token-2"]

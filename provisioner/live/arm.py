@@ -5,7 +5,8 @@ with the api-version the registry declares, and lists paged on `nextLink` with
 azure-core's `ItemPaged`. The pipeline carries azprov's policies: only reads leave the
 process (`ReadOnlyPolicy`), only to the configured endpoint (`SameEndpointPolicy`, so a
 `nextLink` can never carry the bearer token elsewhere), throttled and retried within the
-run's deadline (`ThrottlePolicy`), authenticated with ARM's challenge-aware bearer policy.
+run's deadline (`ThrottlePolicy`), authenticated with azure-core's bearer policy (which
+answers ARM's Continuous Access Evaluation challenges).
 Bodies stay the JSON Azure sent: no SDK model sits between the wire and the registry.
 """
 
@@ -113,8 +114,6 @@ class ArmClient:
     """Reads from ARM for one run, shared by every reader thread."""
 
     def __init__(self, connection: Connection, throttle: Throttle | None = None) -> None:
-        from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
-
         self.connection = connection
         self.endpoint = connection.arm_endpoint.rstrip("/")
         self.throttle = throttle or Throttle(
@@ -133,7 +132,7 @@ class ArmClient:
                 ReadOnlyPolicy(),
                 SameEndpointPolicy(self.endpoint),
                 ThrottlePolicy(self.throttle),
-                ARMChallengeAuthenticationPolicy(connection.credential, scope),
+                policies.BearerTokenCredentialPolicy(connection.credential, scope),
                 *connection.extra_policies,
                 policies.SensitiveHeaderCleanupPolicy(),
                 # `--debug`: each request and answer, the Authorization header redacted
