@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
+from queue import SimpleQueue
 from typing import Any, Protocol
 
 from azure.core.exceptions import AzureError, ClientAuthenticationError, ServiceRequestError
@@ -238,6 +239,10 @@ class _Reader:
         self._submitted: set[tuple[str, str, bool]] = set()
         self._pending: dict[Future[list[Body]], Read | None] = {}
         self._pool: ThreadPoolExecutor | None = None
+        # Each read's future once it is done, in the order they finish: taking them from a
+        # queue costs the same however many are pending (`wait` would look at all of them
+        # for every one that finishes, quadratic in the reads of a large environment).
+        self._finished: SimpleQueue[Future[list[Body]]] = SimpleQueue()
 
     # -- what to read ------------------------------------------------------------------
 
@@ -266,14 +271,13 @@ class _Reader:
             self._pool = pool
             self._submit(reads)
             while self._pending:
-                finished, _ = wait(self._pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    read = self._pending.pop(future)
-                    self.progress.done(read.what if read else GRAPH)
-                    if read is None:
-                        self._graph_done(future)
-                    else:
-                        self._read_done(read, future)
+                future = self._finished.get()
+                read = self._pending.pop(future)
+                self.progress.done(read.what if read else GRAPH)
+                if read is None:
+                    self._graph_done(future)
+                else:
+                    self._read_done(read, future)
 
     def _submit(self, reads: Iterable[Read | None]) -> None:
         assert self._pool is not None
@@ -288,7 +292,9 @@ class _Reader:
         self.progress.add(len(fresh))
         for read in fresh:
             call = self._graph_call() if read is None else partial(self._call, read)
-            self._pending[self._pool.submit(call)] = read
+            future = self._pool.submit(call)
+            self._pending[future] = read
+            future.add_done_callback(self._finished.put)
 
     def _call(self, read: Read) -> list[Body]:
         if read.fetch:
