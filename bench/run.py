@@ -82,6 +82,8 @@ class Options:
     other_size: int | None = None  # test's size; None: the same as prod's
     # False: azprov runs without test (no isolation check), to see what the rest costs
     with_other: bool = True
+    # False: azprov runs with --no-attribution (no change-record query), to see what it costs
+    attribution: bool = True
     state_mb: float = 50.0  # 0: skip the state-parsing measurement
     profile_size: int | None = 1000
     startup_runs: int = 5
@@ -369,10 +371,13 @@ class Files:
     other_live: Path
 
 
-def azprov_argv(files: Files, endpoint: str, with_other: bool = True) -> list[str]:
+def azprov_argv(
+    files: Files, endpoint: str, with_other: bool = True, attribution: bool = True
+) -> list[str]:
     other = ["--state", f"{OTHER}={files.other_state}", "--live", f"{OTHER}={files.other_live}"]
     return [sys.executable, "-m", "provisioner", "verify", "--env", TARGET,
             "--state", str(files.state), *(other if with_other else []),
+            *([] if attribution else ["--no-attribution"]),
             "--arm-endpoint", endpoint, "--format", "json"]  # fmt: skip
 
 
@@ -412,14 +417,14 @@ def read_report(runner: str, exited: Exited, counts: dict[str, int]) -> Run:
 # -- the floor ------------------------------------------------------------------------------
 
 
-def floor(generated: Generated, page_size: int) -> int:
+def floor(generated: Generated, page_size: int, attribution: bool = True) -> int:
     """Round trips the data needs: Resource Graph pages, one list per parent and child type
     and one list per resource group and scope-placed type (role assignments), more when a
-    list spans pages, and one query of Resource Graph's change records (who made each
-    change). Confirming flagged resources comes on top."""
+    list spans pages, and with `attribution` one query of Resource Graph's change records
+    (who made each change). Confirming flagged resources comes on top."""
     index = Index(generated.world)
     rows = len(index.graph_rows) + len(index.container_rows)
-    pages = max(1, math.ceil(rows / GRAPH_MAX_TOP)) + 1
+    pages = max(1, math.ceil(rows / GRAPH_MAX_TOP)) + attribution
 
     def listed(key: str) -> int:
         return max(1, math.ceil(len(index.lists.get(key.lower(), [])) / page_size))
@@ -451,7 +456,8 @@ class Bench:
 
     def azprov(self, files: Files) -> list[str]:
         """The azprov command line for `files`, against the fake."""
-        return azprov_argv(files, self.fake.base_url, self.options.with_other)
+        o = self.options
+        return azprov_argv(files, self.fake.base_url, o.with_other, o.attribution)
 
     def run(self, runner: str, argv: list[str], throttle: bool) -> Run:
         self.fake.configure(throttle=throttle)
@@ -487,8 +493,8 @@ class Bench:
         planted = Planted.of(generated)
         if not self.options.with_other:
             planted = replace(planted, isolation=frozenset())
-        return Case(generated.size, throttle, floor(generated, self.options.page_size),
-                    planted, tuple(mine), tuple(theirs))  # fmt: skip
+        least = floor(generated, self.options.page_size, self.options.attribution)
+        return Case(generated.size, throttle, least, planted, tuple(mine), tuple(theirs))
 
     def warm_up(self) -> None:
         """One unmeasured run, so the first measured one does not pay for cold caches."""
@@ -910,6 +916,14 @@ def render(results: Results) -> str:
                 "isolation check** (`--no-other`)"
             ]
         ),
+        *(
+            []
+            if o.attribution
+            else [
+                "- **azprov ran with `--no-attribution`: no query of Resource Graph's change "
+                "records** (`--no-attribution`; the floor leaves it out too)"
+            ]
+        ),
         f"- whole run: {results.duration_s / 60:.1f} min",
         "",
         "## Results",
@@ -1123,6 +1137,11 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         help="run azprov without test, so without the isolation check (what the rest costs)",
     )
     add(
+        "--no-attribution",
+        action="store_true",
+        help="run azprov with --no-attribution (no change-record query): what attribution costs",
+    )
+    add(
         "--state-mb",
         type=float,
         default=Options.state_mb,
@@ -1165,7 +1184,7 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         sizes=args.sizes, repeat=args.repeat, latency_ms=args.latency_ms,
         throttled_sizes=tuple(s for s in args.throttled_sizes if s in args.sizes),
         page_size=args.page_size, other_size=args.other_size, with_other=not args.no_other,
-        state_mb=args.state_mb,
+        attribution=not args.no_attribution, state_mb=args.state_mb,
         profile_size=None if args.no_profile else args.profile,
         startup_runs=args.startup_runs, warmup=not args.no_warmup, output=args.output,
         workdir=args.workdir, command=shown.strip(), note=args.note,

@@ -173,6 +173,55 @@ def test_a_denied_change_query_is_a_note_never_a_failed_verify(tmp_path: Path) -
     assert any(n.startswith("changes are not attributed") and "HTTP 403" in n for n in doc["notes"])
 
 
+class CountingFake(ArmFake):
+    """The fake, counting the change-record queries it answers."""
+
+    change_queries = 0
+
+    def _changes(self, kql: str) -> list[dict[str, Any]]:
+        self.change_queries += 1
+        return super()._changes(kql)
+
+
+def test_no_attribution_sends_no_change_query_and_finds_the_same(tmp_path: Path) -> None:
+    live = bundled_prod()
+    state = write_state(tmp_path, Environment(name="prod").build())
+    runs = {}
+    for flag in ("--attribution", "--no-attribution"):
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+            fake = CountingFake(live, change_rows=records(live))
+            fake.install(rsps)
+            result = runner.invoke(
+                app, ["verify", "--env", "prod", "--state", str(state), "-f", "json", flag]
+            )
+        runs[flag] = (result.exit_code, json.loads(result.stdout), fake.change_queries)
+    code, attributed, asked = runs["--attribution"]
+    bare_code, bare, bare_asked = runs["--no-attribution"]
+    assert (asked, bare_asked) == (1, 0)
+    assert code == bare_code == 2
+    assert sorted(by_name(bare)) == sorted(by_name(attributed))
+    assert any(f["attribution"] for f in attributed["findings"])
+    assert all(f["attribution"] is None for f in bare["findings"])
+
+
+def test_only_the_target_asks_who_made_its_changes(tmp_path: Path) -> None:
+    """The other environment, read from Azure for isolation, is never attributed."""
+    live = bundled_prod()
+    state = write_state(tmp_path, Environment(name="prod").build())
+    other = write_state(tmp_path, Environment(name="test").build(), "test.json")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        fake = CountingFake(live, change_rows=records(live))
+        fake.install(rsps)
+        result = runner.invoke(
+            app,
+            ["verify", "--env", "prod", "--state", str(state), "--state", f"test={other}",
+             "-f", "json"],
+        )  # fmt: skip
+    assert result.exit_code == 2, result.stderr
+    assert fake.change_queries == 1
+    assert by_name(json.loads(result.stdout))["psql-stockapp-prod"]["attribution"]
+
+
 def test_a_snapshot_carries_the_change_records_so_replay_explains_offline(tmp_path: Path) -> None:
     live = bundled_prod()
     state = write_state(tmp_path, Environment(name="prod").build())

@@ -143,6 +143,14 @@ def test_without_the_other_environment_azprov_gets_no_isolation_check(tmp_path: 
     assert f"test={files.other_live}" in azprov_argv(files, "https://127.0.0.1:1")
 
 
+def test_without_attribution_azprov_sends_no_change_query(tmp_path: Path) -> None:
+    options = parse_args(["--sizes", "1000", "--no-attribution", "-o", "x.md"])
+    assert not options.attribution and options.with_other
+    files = Files(tmp_path / "p.json", tmp_path / "t.json", tmp_path / "t.live.json")
+    assert "--no-attribution" in azprov_argv(files, "https://127.0.0.1:1", attribution=False)
+    assert "--no-attribution" not in azprov_argv(files, "https://127.0.0.1:1")
+
+
 def test_start_up_counts_top_level_imports_once() -> None:
     stderr = (
         "import time: self [us] | cumulative | imported package\n"
@@ -204,6 +212,7 @@ def test_floor_counts_graph_pages_child_lists_and_group_scope_lists() -> None:
     )
     assert floor(env, page_size=100) == 1 + 1 + children + groups  # + the change records
     assert floor(env, page_size=2) > floor(env, page_size=100)  # lists of 3+ items page
+    assert floor(env, page_size=100, attribution=False) == 1 + children + groups
 
 
 def test_token_bucket_refuses_when_empty_and_refills() -> None:

@@ -30,6 +30,7 @@ from provisioner.audit import (
 )
 from provisioner.cli.common import (
     ArmEndpointOption,
+    AttributionOption,
     AzureAccess,
     ConfigOption,
     EnvOption,
@@ -131,6 +132,7 @@ def audit(
     config: ConfigOption = None,
     resource_graph: ResourceGraphOption = True,
     timeout: TimeoutOption = DEFAULT_TIMEOUT_S,
+    attribution: AttributionOption = True,
     max_bytes: MaxBytesOption = GITHUB_SUMMARY_LIMIT,
     artifact: ArtifactOption = None,
     plan_only: PlanOnlyOption = False,
@@ -199,7 +201,7 @@ def audit(
         )
     else:
         sources = parse_sources(environment.name, state, live, settings.environments)
-        access = AzureAccess(arm_endpoint, resource_graph, timeout, quiet=True)
+        access = AzureAccess(arm_endpoint, resource_graph, timeout, True, attribution)
         read_live, source = live_reader(sources.target_live, environment.name, access)
         examination = pipeline.examine(
             environment,

@@ -146,6 +146,14 @@ ActivityLogOption = Annotated[
         "explain (one list per resource group concerned; needs Reader).",
     ),
 ]
+AttributionOption = Annotated[
+    bool,
+    typer.Option(
+        "--attribution/--no-attribution",
+        help="Ask Resource Graph's change records who made each drift (one more query per "
+        "environment read from Azure); --no-attribution skips it and leaves attribution empty.",
+    ),
+]
 LookBackOption = Annotated[
     int,
     typer.Option(
@@ -339,14 +347,19 @@ class AzureAccess:
     timeout_s: float = DEFAULT_TIMEOUT_S
     # No table on the terminal to list the read's notes: they go to stderr instead.
     quiet: bool = False
+    attribution: bool = True  # read Resource Graph's change records with the inventory
     deadline: Deadline = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "deadline", Deadline(self.timeout_s))
 
 
-def azure_reader(access: AzureAccess) -> Callable[[Scope], Inventory]:
-    """Read a scope from Azure: through Resource Graph, or one list call per type."""
+def azure_reader(access: AzureAccess, changes: bool = True) -> Callable[[Scope], Inventory]:
+    """Read a scope from Azure: through Resource Graph, or one list call per type.
+
+    With `changes` (and `access.attribution`), the change records come too: who made each
+    drift. Only the target's drift is attributed, so the other environments go without.
+    """
 
     def read(scope: Scope) -> Inventory:
         connection = Connection(
@@ -361,6 +374,7 @@ def azure_reader(access: AzureAccess) -> Callable[[Scope], Inventory]:
                 scope,
                 progress,
                 resource_graph=access.resource_graph,
+                attribution=access.attribution and changes,
             )
         if access.quiet:  # the table shows them with the findings
             for note in inventory.notes:
@@ -468,7 +482,7 @@ def cli_checks(
             settings,
             sources,
             lambda env, path: state_reader(settings, env, path),
-            lambda: azure_reader(access),
+            lambda: azure_reader(access, changes=False),
         ),
         shared=settings.shared,
         plan=plan,

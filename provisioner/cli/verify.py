@@ -12,6 +12,7 @@ from provisioner import pipeline
 from provisioner.cli.common import (
     ActivityLogOption,
     ArmEndpointOption,
+    AttributionOption,
     AzureAccess,
     BaselineOption,
     ConfigOption,
@@ -68,6 +69,7 @@ def verify(
     config: ConfigOption = None,
     resource_graph: ResourceGraphOption = True,
     timeout: TimeoutOption = DEFAULT_TIMEOUT_S,
+    attribution: AttributionOption = True,
     activity_log: ActivityLogOption = False,
     look_back: LookBackOption = 7,
     baseline: BaselineOption = None,
@@ -122,7 +124,7 @@ def verify(
     )
     sources = parse_sources(environment.name, state, live, settings.environments)
     quiet = not any(t.format == "table" and t.to_stdout for t in targets)
-    access = AzureAccess(arm_endpoint, resource_graph, timeout, quiet)
+    access = AzureAccess(arm_endpoint, resource_graph, timeout, quiet, attribution)
     read_live, source = live_reader(sources.target_live, environment.name, access)
     analysis = pipeline.verify(
         environment,
